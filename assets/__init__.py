@@ -1,0 +1,1 @@
+"""Ad creatives: upload validation, normalisation, renditions and content-addressed storage."""

@@ -1,0 +1,1 @@
+"""The Streamlit dashboard for shop owners and city staff."""
