@@ -572,7 +572,7 @@ class JobRun(Base):
 
 
 class JobLock(Base):
-    """A lease that lets exactly one worker run jobs (SQLite; PostgreSQL also uses advisory locks)."""
+    """A lease so that exactly one worker runs jobs (PostgreSQL also takes an advisory lock)."""
 
     __tablename__ = "job_locks"
 

@@ -50,8 +50,8 @@ def _add_deferred_foreign_keys(path: Path) -> None:
             remote = [e.column.name for e in fk.elements]
             lines += [
                 f"    with op.batch_alter_table({table.name!r}, schema=None) as batch_op:",
-                f"        batch_op.create_foreign_key(op.f({fk.name!r}), {fk.referred_table.name!r},"
-                f" {local!r}, {remote!r})",
+                f"        batch_op.create_foreign_key(op.f({fk.name!r}),"
+                f" {fk.referred_table.name!r}, {local!r}, {remote!r})",
             ]
     marker = "    # ### end Alembic commands ###"
     source = path.read_text()

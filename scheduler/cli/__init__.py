@@ -1,0 +1,53 @@
+"""The ``localcast`` command: the one place that wires every part together.
+
+Each subcommand group lives in its own module with a ``register(subparsers)`` function that adds
+its parsers and sets ``handler`` (a function taking the parsed args and returning an exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Any
+
+from scheduler.errors import LocalcastError
+
+# Subcommand modules, in the order they appear in --help.
+COMMANDS = ["db", "users", "screens"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="localcast", description="Digital signage ad scheduler for a city's public screens."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"scheduler.cli.{name}_cmd").register(subparsers)
+    return parser
+
+
+def emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    """Print ``payload`` as one JSON object under ``--json``, else the human ``text``."""
+    if getattr(args, "json", False):
+        print(json.dumps(payload, default=str, ensure_ascii=False))
+    else:
+        print(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except LocalcastError as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": exc.code, "message": exc.message}, ensure_ascii=False))
+        print(f"localcast: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
