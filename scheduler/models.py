@@ -558,11 +558,15 @@ class JobRun(Base):
     __table_args__ = (
         _enum("outcome", JOB_OUTCOMES),
         Index("ix_job_runs_job_started", "job", "started_at"),
+        # A scheduled fire time is claimed by inserting its run row: at most one run per fire time.
+        UniqueConstraint("job", "scheduled_for"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(60))
     worker: Mapped[str] = mapped_column(String(120))
+    # The trigger's fire time; NULL for runs started by hand or on worker start.
+    scheduled_for: Mapped[dt.datetime | None]
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
     duration_s: Mapped[float | None]

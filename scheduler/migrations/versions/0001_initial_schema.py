@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:21:54.528415
+Create Date: 2026-11-22 00:25:38.679979
 """
 
 from alembic import op
@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('job', sa.String(length=60), nullable=False),
     sa.Column('worker', sa.String(length=120), nullable=False),
+    sa.Column('scheduled_for', scheduler.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('started_at', scheduler.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', scheduler.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('duration_s', sa.Double(), nullable=True),
@@ -35,7 +36,8 @@ def upgrade() -> None:
     sa.Column('detail', sa.JSON(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.CheckConstraint("outcome IN ('running', 'ok', 'error', 'skipped')", name=op.f('ck_job_runs_outcome_known')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs')),
+    sa.UniqueConstraint('job', 'scheduled_for', name=op.f('uq_job_runs_job'))
     )
     with op.batch_alter_table('job_runs', schema=None) as batch_op:
         batch_op.create_index('ix_job_runs_job_started', ['job', 'started_at'], unique=False)
