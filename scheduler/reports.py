@@ -1,0 +1,425 @@
+"""Staff reports: pure pandas functions over small frames, plus a thin query edge that loads them.
+
+The pure functions take and return DataFrames and never touch the database, so they are tested on
+hand-made frames. Times in the input are UTC; functions that group by local day or hour take the
+city's time zone explicitly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.models import (
+    Business,
+    Campaign,
+    PlanAllocation,
+    PlanRun,
+    Play,
+    QuotaPolicy,
+    Screen,
+    Zone,
+)
+
+ONLINE_WINDOW = dt.timedelta(minutes=5)
+SHARE_TOLERANCE = 1e-9
+
+
+def _utc(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series, utc=True)
+
+
+# --------------------------------------------------------------------------- pure functions
+
+
+def latest_plan_rows(alloc: pd.DataFrame) -> pd.DataFrame:
+    """Keep, for every screen-hour, only the rows of the newest plan run that covered it.
+
+    The planner re-plans hourly over a rolling horizon, so one screen-hour appears in many runs;
+    the newest published run is the one screens received.
+    """
+    if alloc.empty:
+        return alloc.copy()
+    newest = alloc.groupby(["screen_id", "hour_start"])["plan_run_id"].transform("max")
+    return alloc[alloc["plan_run_id"] == newest].reset_index(drop=True)
+
+
+def local_share_compliance(alloc: pd.DataFrame) -> pd.DataFrame:
+    """Small-local share of airtime per screen-hour against the quota in force.
+
+    ``alloc`` columns: ``screen_id``, ``hour_start``, ``plays``, ``is_local`` (bool), ``slots``
+    (slots the hour offers) and ``quota`` (``local_min_share`` in force). The share is taken over
+    the hour's available airtime (``slots``), as the design states the quota. ``meets`` is True
+    when the share reaches the quota; ``shortfall_plays`` is how many local plays were missing.
+    """
+    cols = [
+        "screen_id",
+        "hour_start",
+        "local_plays",
+        "total_plays",
+        "slots",
+        "local_share",
+        "quota",
+        "meets",
+        "shortfall_plays",
+    ]
+    if alloc.empty:
+        return pd.DataFrame(columns=cols)
+    frame = alloc.assign(local_plays=alloc["plays"].where(alloc["is_local"].astype(bool), 0))
+    grouped = frame.groupby(["screen_id", "hour_start"], as_index=False).agg(
+        local_plays=("local_plays", "sum"),
+        total_plays=("plays", "sum"),
+        slots=("slots", "max"),
+        quota=("quota", "max"),
+    )
+    airtime = grouped["slots"].where(grouped["slots"] > 0, grouped["total_plays"]).clip(lower=1)
+    grouped["local_share"] = grouped["local_plays"] / airtime
+    grouped["meets"] = grouped["local_share"] + SHARE_TOLERANCE >= grouped["quota"]
+    needed = np.ceil(grouped["quota"] * airtime - SHARE_TOLERANCE)
+    grouped["shortfall_plays"] = (needed - grouped["local_plays"]).clip(lower=0).astype(int)
+    return grouped[cols].sort_values(["screen_id", "hour_start"]).reset_index(drop=True)
+
+
+def compliance_by_screen(compliance: pd.DataFrame) -> pd.DataFrame:
+    """Per screen: hours planned, hours meeting the quota, their rate and the mean local share."""
+    cols = ["screen_id", "hours", "hours_met", "met_rate", "mean_local_share"]
+    if compliance.empty:
+        return pd.DataFrame(columns=cols)
+    out = compliance.groupby("screen_id", as_index=False).agg(
+        hours=("hour_start", "count"),
+        hours_met=("meets", "sum"),
+        mean_local_share=("local_share", "mean"),
+    )
+    out["met_rate"] = out["hours_met"] / out["hours"]
+    return out[cols]
+
+
+def revenue_by_tier_zone(plays: pd.DataFrame) -> pd.DataFrame:
+    """Plays, audience and revenue (KRW) per pricing tier and zone.
+
+    ``plays`` columns: ``tier`` (None for house content), ``zone`` (None when unzoned),
+    ``price_krw``, ``impressions``.
+    """
+    cols = ["tier", "zone", "plays", "impressions", "revenue_krw"]
+    if plays.empty:
+        return pd.DataFrame(columns=cols)
+    frame = plays.assign(
+        tier=plays["tier"].fillna("house"),
+        zone=plays["zone"].fillna("—"),
+    )
+    out = frame.groupby(["tier", "zone"], as_index=False).agg(
+        plays=("price_krw", "size"),
+        impressions=("impressions", "sum"),
+        revenue_krw=("price_krw", "sum"),
+    )
+    out["revenue_krw"] = out["revenue_krw"].astype("int64")
+    return (
+        out[cols]
+        .sort_values(["revenue_krw", "tier"], ascending=[False, True])
+        .reset_index(drop=True)
+    )
+
+
+def delivery_by_campaign(
+    campaigns: pd.DataFrame, planned: pd.DataFrame, plays: pd.DataFrame
+) -> pd.DataFrame:
+    """Planned against delivered plays per campaign, with audience, spend and budget.
+
+    ``campaigns``: ``campaign_id``, ``name``, ``business``, ``status``, ``budget_krw``.
+    ``planned``: ``campaign_id``, ``plays`` (already reduced to the newest plan per screen-hour).
+    ``plays``: ``campaign_id``, ``price_krw``, ``impressions`` (one row per proof of play).
+    """
+    cols = [
+        "campaign_id",
+        "name",
+        "business",
+        "status",
+        "planned_plays",
+        "played",
+        "delivery_rate",
+        "impressions",
+        "spend_krw",
+        "budget_krw",
+        "budget_used",
+    ]
+    if campaigns.empty:
+        return pd.DataFrame(columns=cols)
+    plan = (
+        planned.dropna(subset=["campaign_id"])
+        .groupby("campaign_id")["plays"]
+        .sum()
+        .rename("planned_plays")
+    )
+    done = (
+        plays.dropna(subset=["campaign_id"])
+        .groupby("campaign_id")
+        .agg(
+            played=("price_krw", "size"),
+            impressions=("impressions", "sum"),
+            spend_krw=("price_krw", "sum"),
+        )
+    )
+    out = campaigns.set_index("campaign_id").join(plan).join(done).reset_index()
+    out[["planned_plays", "played", "spend_krw"]] = (
+        out[["planned_plays", "played", "spend_krw"]].fillna(0).astype("int64")
+    )
+    out["impressions"] = out["impressions"].fillna(0.0).astype(float)
+    out["delivery_rate"] = (
+        out["played"] / out["planned_plays"].where(out["planned_plays"] > 0)
+    ).astype(float)
+    out["budget_used"] = (out["spend_krw"] / out["budget_krw"].where(out["budget_krw"] > 0)).astype(
+        float
+    )
+    return out[cols].sort_values("campaign_id").reset_index(drop=True)
+
+
+def audience_per_screen(plays: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Plays and estimated audience per screen and city-local day.
+
+    ``plays`` columns: ``screen_id``, ``screen``, ``started_at`` (UTC), ``impressions``.
+    """
+    cols = ["screen_id", "screen", "day", "plays", "impressions"]
+    if plays.empty:
+        return pd.DataFrame(columns=cols)
+    local = _utc(plays["started_at"]).dt.tz_convert(tz)
+    frame = plays.assign(day=local.dt.date)
+    out = frame.groupby(["screen_id", "screen", "day"], as_index=False).agg(
+        plays=("impressions", "size"), impressions=("impressions", "sum")
+    )
+    return out[cols].sort_values(["screen_id", "day"]).reset_index(drop=True)
+
+
+def hour_weekday_matrix(counts: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Mean passers-by per city-local weekday (0 = Monday) and hour, suspect hours left out.
+
+    ``counts`` columns: ``hour_start`` (UTC), ``count``, optional ``suspect``.
+    Returns long rows ``weekday``, ``hour``, ``mean_count``, ``hours`` (observations).
+    """
+    cols = ["weekday", "hour", "mean_count", "hours"]
+    if counts.empty:
+        return pd.DataFrame(columns=cols)
+    frame = counts
+    if "suspect" in frame:
+        frame = frame[~frame["suspect"].astype(bool)]
+    local = _utc(frame["hour_start"]).dt.tz_convert(tz)
+    frame = frame.assign(weekday=local.dt.day_of_week, hour=local.dt.hour)
+    out = frame.groupby(["weekday", "hour"], as_index=False).agg(
+        mean_count=("count", "mean"), hours=("count", "size")
+    )
+    return out[cols]
+
+
+def forecast_vs_actual(forecast: pd.DataFrame, actual: pd.DataFrame) -> pd.DataFrame:
+    """Forecast and observed passers-by side by side per hour, with the error.
+
+    ``forecast``: ``hour_start``, ``expected``; ``actual``: ``hour_start``, ``count``.
+    Hours present on either side are kept (the missing side is NaN).
+    """
+    cols = ["hour_start", "expected", "actual", "error"]
+    f = forecast[["hour_start", "expected"]].assign(hour_start=lambda d: _utc(d["hour_start"]))
+    a = actual[["hour_start", "count"]].rename(columns={"count": "actual"})
+    a = a.assign(hour_start=_utc(a["hour_start"]))
+    if f.empty and a.empty:
+        return pd.DataFrame(columns=cols)
+    out = f.merge(a, on="hour_start", how="outer").sort_values("hour_start")
+    out["actual"] = out["actual"].astype(float)
+    out["error"] = out["expected"] - out["actual"]
+    return out[cols].reset_index(drop=True)
+
+
+def screen_status(screens: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+    """Add ``online`` (seen within five minutes) and ``minutes_since_seen`` to a screens frame."""
+    frame = screens.copy()
+    seen = _utc(frame["last_seen_at"]) if len(frame) else pd.Series([], dtype="datetime64[ns, UTC]")
+    age = (pd.Timestamp(now).tz_convert("UTC") - seen).dt.total_seconds() / 60.0
+    frame["minutes_since_seen"] = age
+    frame["online"] = (age <= ONLINE_WINDOW.total_seconds() / 60.0).fillna(False).astype(bool)
+    return frame
+
+
+def job_run_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per job: runs, errors, the last outcome and when, and mean duration in seconds."""
+    cols = ["job", "runs", "errors", "last_outcome", "last_started", "mean_duration_s"]
+    if runs.empty:
+        return pd.DataFrame(columns=cols)
+    ordered = runs.sort_values("started_at")
+    out = ordered.groupby("job", as_index=False).agg(
+        runs=("outcome", "size"),
+        errors=("outcome", lambda s: int((s == "error").sum())),
+        last_outcome=("outcome", "last"),
+        last_started=("started_at", "last"),
+        mean_duration_s=("duration_s", "mean"),
+    )
+    return out[cols]
+
+
+def playlist_timeline(document: dict[str, Any], tz: str) -> pd.DataFrame:
+    """One row per (hour, item) of a playlist document: how many slots the item fills and why.
+
+    Columns: ``hour_start`` (city-local), ``item_id``, ``label``, ``rule``, ``campaign_id``,
+    ``business_id``, ``slots``, ``seconds``, ``share`` (of the hour's slots).
+    """
+    cols = [
+        "hour_start",
+        "item_id",
+        "label",
+        "rule",
+        "campaign_id",
+        "business_id",
+        "slots",
+        "seconds",
+        "share",
+    ]
+    items: dict[str, Any] = document.get("items") or {}
+    rows: list[dict[str, Any]] = []
+    for hour in document.get("hours") or []:
+        sequence: Sequence[str] = hour.get("sequence") or []
+        if not sequence:
+            continue
+        start = pd.Timestamp(hour["start"]).tz_convert(tz)
+        counts = pd.Series(list(sequence)).value_counts()
+        for item_id, slots in counts.items():
+            item = items.get(str(item_id), {})
+            explain = item.get("explain") or {}
+            label = explain.get("campaign") or (
+                "house" if item_id == "house" else f"campaign {item.get('campaign_id')}"
+            )
+            rows.append(
+                {
+                    "hour_start": start,
+                    "item_id": str(item_id),
+                    "label": str(label),
+                    "rule": item.get("rule", "house" if item_id == "house" else None),
+                    "campaign_id": item.get("campaign_id"),
+                    "business_id": item.get("business_id"),
+                    "slots": int(slots),
+                    "seconds": int(slots) * int(item.get("duration_s") or 0),
+                    "share": int(slots) / len(sequence),
+                }
+            )
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame(rows)
+    return (
+        out[cols]
+        .sort_values(["hour_start", "slots"], ascending=[True, False])
+        .reset_index(drop=True)
+    )
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV for a download button; UTF-8 with a byte-order mark so spreadsheet apps read Hangul."""
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+# --------------------------------------------------------------------------- query edge
+
+
+def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def load_allocations(session: Session, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    """Published plan allocations for hours in [start, end), newest run per screen-hour.
+
+    Adds ``is_local`` (the campaign's business is a verified small-local one, or the row was
+    placed by the local quota), ``slots`` (from the screen's slot length) and ``quota``
+    (``local_min_share`` of the policy the run used; the default 0.6 when it had none).
+    """
+    stmt = (
+        select(
+            PlanAllocation.plan_run_id,
+            PlanAllocation.screen_id,
+            PlanAllocation.hour_start,
+            PlanAllocation.campaign_id,
+            PlanAllocation.plays,
+            PlanAllocation.price_krw,
+            PlanAllocation.tier,
+            PlanAllocation.rule,
+            PlanAllocation.impressions_multiplier,
+            Business.is_small_local,
+            Screen.slot_seconds,
+            QuotaPolicy.local_min_share,
+        )
+        .join(PlanRun, PlanRun.id == PlanAllocation.plan_run_id)
+        .join(Screen, Screen.id == PlanAllocation.screen_id)
+        .outerjoin(Campaign, Campaign.id == PlanAllocation.campaign_id)
+        .outerjoin(Business, Business.id == Campaign.business_id)
+        .outerjoin(QuotaPolicy, QuotaPolicy.id == PlanRun.quota_policy_id)
+        .where(PlanRun.status == "published")
+        .where(PlanAllocation.hour_start >= start, PlanAllocation.hour_start < end)
+    )
+    cols = [
+        "plan_run_id",
+        "screen_id",
+        "hour_start",
+        "campaign_id",
+        "plays",
+        "price_krw",
+        "tier",
+        "rule",
+        "impressions_multiplier",
+        "is_small_local",
+        "slot_seconds",
+        "quota",
+    ]
+    frame = _frame(session.execute(stmt).all(), cols)
+    if frame.empty:
+        return frame.assign(is_local=pd.Series(dtype=bool), slots=pd.Series(dtype=int))
+    frame["hour_start"] = _utc(frame["hour_start"])
+    frame = latest_plan_rows(frame)
+    frame["is_local"] = frame["is_small_local"].fillna(False).astype(bool) | (
+        frame["rule"] == "local_quota"
+    )
+    frame["slots"] = (3600 // frame["slot_seconds"]).astype(int)
+    frame["quota"] = frame["quota"].fillna(0.6).astype(float)
+    return frame
+
+
+def load_plays(session: Session, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    """Proof-of-play rows in [start, end) with screen, zone and the planned tier."""
+    stmt = (
+        select(
+            Play.screen_id,
+            Screen.name,
+            Zone.name,
+            Play.campaign_id,
+            Play.started_at,
+            Play.price_krw,
+            Play.impressions,
+            PlanAllocation.tier,
+        )
+        .join(Screen, Screen.id == Play.screen_id)
+        .outerjoin(Zone, Zone.id == Screen.zone_id)
+        .outerjoin(PlanAllocation, PlanAllocation.id == Play.allocation_id)
+        .where(Play.started_at >= start, Play.started_at < end)
+    )
+    cols = [
+        "screen_id",
+        "screen",
+        "zone",
+        "campaign_id",
+        "started_at",
+        "price_krw",
+        "impressions",
+        "tier",
+    ]
+    frame = _frame(session.execute(stmt).all(), cols)
+    if not frame.empty:
+        frame["started_at"] = _utc(frame["started_at"])
+    return frame
+
+
+def load_campaigns(session: Session) -> pd.DataFrame:
+    stmt = select(
+        Campaign.id, Campaign.name, Business.name, Campaign.status, Campaign.budget_krw
+    ).join(Business, Business.id == Campaign.business_id)
+    return _frame(
+        session.execute(stmt).all(), ["campaign_id", "name", "business", "status", "budget_krw"]
+    )

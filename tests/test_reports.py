@@ -1,0 +1,203 @@
+"""The staff reports' pure functions, on small hand-made frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from scheduler import reports
+
+UTC = dt.UTC
+H0 = pd.Timestamp("2026-03-02T00:00:00Z")  # a Monday, 09:00 in Seoul
+H1 = H0 + pd.Timedelta(hours=1)
+
+
+def test_latest_plan_rows_keeps_newest_run_per_screen_hour() -> None:
+    alloc = pd.DataFrame(
+        {
+            "plan_run_id": [1, 1, 2, 2, 1],
+            "screen_id": [1, 1, 1, 1, 2],
+            "hour_start": [H0, H0, H0, H1, H0],
+            "plays": [10, 5, 7, 3, 9],
+        }
+    )
+    out = reports.latest_plan_rows(alloc)
+    assert sorted(zip(out["screen_id"], out["plan_run_id"], out["plays"], strict=True)) == [
+        (1, 2, 3),
+        (1, 2, 7),
+        (2, 1, 9),
+    ]
+
+
+def test_local_share_compliance_against_quota() -> None:
+    alloc = pd.DataFrame(
+        {
+            "screen_id": [1, 1, 1, 2, 2],
+            "hour_start": [H0, H0, H0, H0, H0],
+            "plays": [216, 100, 44, 100, 260],
+            "is_local": [True, False, False, True, False],
+            "slots": [360] * 5,
+            "quota": [0.6] * 5,
+        }
+    )
+    out = reports.local_share_compliance(alloc).set_index("screen_id")
+    assert out.loc[1, "local_share"] == pytest.approx(0.6)
+    assert bool(out.loc[1, "meets"]) is True
+    assert out.loc[1, "shortfall_plays"] == 0
+    assert bool(out.loc[2, "meets"]) is False
+    assert out.loc[2, "shortfall_plays"] == 116  # 0.6 * 360 = 216 needed, 100 planned
+    summary = reports.compliance_by_screen(out.reset_index()).set_index("screen_id")
+    assert summary.loc[1, "met_rate"] == 1.0 and summary.loc[2, "met_rate"] == 0.0
+
+
+def test_local_share_compliance_empty() -> None:
+    empty = pd.DataFrame(columns=["screen_id", "hour_start", "plays", "is_local", "slots", "quota"])
+    assert reports.local_share_compliance(empty).empty
+    assert reports.compliance_by_screen(reports.local_share_compliance(empty)).empty
+
+
+def test_revenue_by_tier_zone_sums_prices_and_names_house() -> None:
+    plays = pd.DataFrame(
+        {
+            "tier": ["peak", "peak", "off-peak", None],
+            "zone": ["Market", "Market", "Park", "Park"],
+            "price_krw": [150, 150, 80, 0],
+            "impressions": [1.0, 2.0, 0.5, 0.5],
+        }
+    )
+    out = reports.revenue_by_tier_zone(plays)
+    first = out.iloc[0]
+    assert (first["tier"], first["zone"], first["plays"], first["revenue_krw"]) == (
+        "peak",
+        "Market",
+        2,
+        300,
+    )
+    assert "house" in set(out["tier"])
+    assert out["revenue_krw"].sum() == 380
+
+
+def test_delivery_by_campaign_rates() -> None:
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": [1, 2],
+            "name": ["Bakery", "Gym"],
+            "business": ["B", "G"],
+            "status": ["approved", "approved"],
+            "budget_krw": [1000, 0],
+        }
+    )
+    planned = pd.DataFrame({"campaign_id": [1, 1, None], "plays": [4, 6, 50]})
+    plays = pd.DataFrame(
+        {"campaign_id": [1] * 5 + [None], "price_krw": [100] * 6, "impressions": [0.5] * 6}
+    )
+    out = reports.delivery_by_campaign(campaigns, planned, plays).set_index("campaign_id")
+    assert out.loc[1, "planned_plays"] == 10
+    assert out.loc[1, "played"] == 5
+    assert out.loc[1, "delivery_rate"] == pytest.approx(0.5)
+    assert out.loc[1, "spend_krw"] == 500
+    assert out.loc[1, "budget_used"] == pytest.approx(0.5)
+    assert out.loc[2, "played"] == 0 and pd.isna(out.loc[2, "delivery_rate"])
+
+
+def test_audience_per_screen_groups_by_local_day() -> None:
+    # 15:30 UTC is 00:30 the next day in Seoul.
+    plays = pd.DataFrame(
+        {
+            "screen_id": [1, 1, 1],
+            "screen": ["A", "A", "A"],
+            "started_at": [
+                pd.Timestamp("2026-03-02T14:00:00Z"),
+                pd.Timestamp("2026-03-02T15:30:00Z"),
+                pd.Timestamp("2026-03-02T16:00:00Z"),
+            ],
+            "impressions": [1.0, 2.0, 3.0],
+        }
+    )
+    out = reports.audience_per_screen(plays, "Asia/Seoul")
+    assert list(out["day"].astype(str)) == ["2026-03-02", "2026-03-03"]
+    assert list(out["impressions"]) == [1.0, 5.0]
+
+
+def test_hour_weekday_matrix_local_time_and_suspect_dropped() -> None:
+    counts = pd.DataFrame(
+        {
+            "hour_start": [H0, H0 + pd.Timedelta(days=7), H1, H1 + pd.Timedelta(days=7)],
+            "count": [100, 200, 0, 40],
+            "suspect": [False, False, True, False],
+        }
+    )
+    out = reports.hour_weekday_matrix(counts, "Asia/Seoul").set_index(["weekday", "hour"])
+    assert out.loc[(0, 9), "mean_count"] == 150
+    assert out.loc[(0, 10), "mean_count"] == 40  # the suspect zero is left out
+    assert out.loc[(0, 10), "hours"] == 1
+
+
+def test_forecast_vs_actual_outer_join_and_error() -> None:
+    forecast = pd.DataFrame({"hour_start": [H0, H1], "expected": [100.0, 50.0]})
+    actual = pd.DataFrame({"hour_start": [H0], "count": [80]})
+    out = reports.forecast_vs_actual(forecast, actual)
+    assert list(out["error"].fillna(-1)) == [20.0, -1]
+
+
+def test_screen_status_online_within_five_minutes() -> None:
+    now = dt.datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    screens = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "last_seen_at": [now - dt.timedelta(minutes=4), now - dt.timedelta(minutes=6), None],
+        }
+    )
+    out = reports.screen_status(screens, now)
+    assert list(out["online"]) == [True, False, False]
+    assert out.loc[0, "minutes_since_seen"] == pytest.approx(4.0)
+
+
+def test_job_run_summary() -> None:
+    runs = pd.DataFrame(
+        {
+            "job": ["replan", "replan", "billing"],
+            "started_at": [H0, H1, H0],
+            "outcome": ["error", "ok", "ok"],
+            "duration_s": [1.0, 3.0, 0.5],
+        }
+    )
+    out = reports.job_run_summary(runs).set_index("job")
+    assert out.loc["replan", "runs"] == 2
+    assert out.loc["replan", "errors"] == 1
+    assert out.loc["replan", "last_outcome"] == "ok"
+    assert out.loc["replan", "mean_duration_s"] == 2.0
+
+
+def test_playlist_timeline_counts_slots_and_labels() -> None:
+    document = {
+        "items": {
+            "a1": {
+                "campaign_id": 3,
+                "business_id": 7,
+                "duration_s": 10,
+                "rule": "local_quota",
+                "explain": {"campaign": "Spring sale"},
+            },
+            "house": {"duration_s": 10, "rule": "house"},
+        },
+        "hours": [
+            {"start": "2026-03-02T00:00:00Z", "sequence": ["a1", "house", "a1", "a1"]},
+            {"start": "2026-03-02T01:00:00Z", "sequence": []},
+        ],
+    }
+    out = reports.playlist_timeline(document, "Asia/Seoul")
+    assert list(out["label"]) == ["Spring sale", "house"]
+    assert list(out["slots"]) == [3, 1]
+    assert out.loc[0, "share"] == 0.75
+    assert out.loc[0, "seconds"] == 30
+    assert out.loc[0, "hour_start"].hour == 9
+    assert reports.playlist_timeline({}, "Asia/Seoul").empty
+
+
+def test_csv_bytes_have_bom_for_hangul() -> None:
+    data = reports.to_csv_bytes(pd.DataFrame({"이름": ["빵집"]}))
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert "빵집" in data.decode("utf-8-sig")
