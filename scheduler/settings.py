@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     )
     horizon_hours: int = 48
     replan_minutes: int = 60
+    # Job worker: seconds between runs, per job name, overriding the schedule (tests use short ones;
+    # a "billing" entry replaces the daily run after midnight by an interval).
+    job_intervals: dict[str, float] = Field(default_factory=dict)
+    worker_lease_seconds: float = 30.0
+    stale_screen_minutes: int = 10
+    drop_settle_seconds: float = 2.0
     poll_seconds: int = 60
     session_hours: int = 12
     max_upload_bytes: int = 20 * 1024 * 1024
