@@ -1,0 +1,321 @@
+"""The screen API: everything a screen touches, and nothing the dashboard uses.
+
+Run with ``uvicorn --factory playlists.api:create_app`` (``localcast serve`` does). Handlers are
+thin: pairing and proof of play live in ``scheduler.pairing`` and ``scheduler.proof_of_play``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, func, select, text, update
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
+
+from assets.storage import Storage, content_type_of, storage_from_settings
+from playlists.observability import AccessLogMiddleware, Metrics
+from playlists.schemas import (
+    ErrorOut,
+    HealthOut,
+    PairingPollOut,
+    PairingStartOut,
+    PlayBatchIn,
+    PlayBatchOut,
+    PlaylistOut,
+)
+from playlists.serving import BodyCache, etag_matches, head_for_token, quoted_etag
+from scheduler.db import engine_for, session_scope
+from scheduler.errors import (
+    AuthenticationFailed,
+    Conflict,
+    LocalcastError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from scheduler.models import Screen, utcnow
+from scheduler.pairing import CODE_TTL, poll_pairing, start_pairing
+from scheduler.proof_of_play import record_plays
+from scheduler.screens import screen_for_token
+from scheduler.settings import Settings, get_settings
+
+PLAYER_DIR = Path(__file__).parent / "player"
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Writing last_seen_at on every poll would turn a read into a write; once a minute is plenty.
+SEEN_EVERY = dt.timedelta(seconds=60)
+PAIRING_POLL_S = 3
+
+STATUS_OF: dict[type[LocalcastError], int] = {
+    AuthenticationFailed: 401,
+    PermissionDenied: 403,
+    NotFound: 404,
+    Conflict: 409,
+    ValidationFailed: 422,
+}
+
+
+def _status(exc: LocalcastError) -> int:
+    for kind, status in STATUS_OF.items():
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = ErrorOut(error=code, message=message, **extra).model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorOut} for status in statuses}
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise AuthenticationFailed("Send the screen token as 'Authorization: Bearer scr_…'.")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("Send the screen token as 'Authorization: Bearer scr_…'.")
+    return token.strip()
+
+
+class _PlayerFiles(StaticFiles):
+    """The player page: always revalidated, so a fixed player reaches every screen."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = "no-cache"
+        if path.endswith("sw.js"):
+            response.headers["Service-Worker-Allowed"] = "/"
+        return response
+
+
+def create_app(
+    engine: Engine | None = None, settings: Settings | None = None, storage: Storage | None = None
+) -> FastAPI:
+    """The screen API on ``engine`` (default: the configured database)."""
+    settings = settings or get_settings()
+    engine = engine or engine_for(settings.effective_database_url)
+    storage = storage or storage_from_settings(settings)
+    metrics = Metrics()
+    bodies = BodyCache()
+    interval_s = settings.poll_seconds
+
+    app = FastAPI(
+        title="localcast screen API",
+        version="1",
+        description="Pairing, playlists, files and proof of play for the city's screens.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(AccessLogMiddleware, metrics=metrics)
+    app.state.metrics = metrics
+
+    @app.exception_handler(LocalcastError)
+    async def _ours(request: Request, exc: LocalcastError) -> JSONResponse:
+        return _error(_status(exc), exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        return _error(422, "invalid", "The request is not valid; see details.", details=details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        logging.getLogger("localcast.api").exception("unhandled error on %s", request.url.path)
+        return _error(500, "internal", "Something went wrong on our side; it has been logged.")
+
+    @app.get("/healthz", response_model=HealthOut, responses=_errors(503), tags=["operations"])
+    def healthz() -> Any:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return _error(503, "database_down", "The database does not answer.")
+        return HealthOut(status="ok", database="ok")
+
+    @app.get(
+        "/metrics",
+        response_class=Response,
+        tags=["operations"],
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
+    def prometheus() -> Response:
+        since = utcnow() - dt.timedelta(minutes=5)
+        with session_scope(engine) as session:
+            seen = session.scalar(
+                select(func.count()).select_from(Screen).where(Screen.last_seen_at >= since)
+            )
+        return Response(
+            metrics.exposition(int(seen or 0)),
+            media_type="text/plain; version=0.0.4; charset=utf-8",
+        )
+
+    @app.post(
+        "/api/v1/pairing",
+        status_code=201,
+        response_model=PairingStartOut,
+        tags=["pairing"],
+        summary="A new screen asks for a pairing code to show",
+    )
+    def pairing_start() -> Any:
+        with session_scope(engine) as session:
+            code, secret = start_pairing(session)
+        return PairingStartOut(
+            code=code,
+            device_secret=secret,
+            expires_at=utcnow() + CODE_TTL,
+            poll_interval_s=PAIRING_POLL_S,
+        )
+
+    @app.get(
+        "/api/v1/pairing/{code}",
+        response_model=PairingPollOut,
+        responses=_errors(401, 409, 422),
+        tags=["pairing"],
+        summary="The screen polls with its device secret until staff claimed the code",
+    )
+    def pairing_poll(
+        code: Annotated[str, PathParam(max_length=16)],
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        secret = _bearer(authorization)
+        with session_scope(engine) as session:
+            token = poll_pairing(session, code, secret)
+            if token is None:
+                return PairingPollOut(status="waiting")
+            screen = screen_for_token(session, token)
+            return PairingPollOut(status="paired", screen_id=screen.id, token=token)
+
+    def _authorised(request: Request, screen_id: int, authorization: str | None) -> Any:
+        with session_scope(engine) as session:
+            head = head_for_token(session, _bearer(authorization))
+            if head is None or head.status != "active":
+                raise AuthenticationFailed("Unknown or revoked screen token.")
+            request.scope.setdefault("state", {})["screen_id"] = head.screen_id
+            if head.screen_id != screen_id:
+                raise PermissionDenied(
+                    f"This token belongs to screen {head.screen_id}; a screen reads only its own."
+                )
+            now = utcnow()
+            if head.last_seen_at is None or head.last_seen_at < now - SEEN_EVERY:
+                session.execute(
+                    update(Screen).where(Screen.id == head.screen_id).values(last_seen_at=now)
+                )
+            return head
+
+    @app.get(
+        "/api/v1/screens/{screen_id}/playlist",
+        response_model=PlaylistOut,
+        responses={
+            304: {"description": "Not modified: the playlist has the ETag sent"},
+            **_errors(401, 403, 404, 422),
+        },
+        tags=["screens"],
+        summary="The screen's current playlist (send If-None-Match to get 304 when unchanged)",
+    )
+    def playlist(
+        request: Request,
+        screen_id: int,
+        authorization: Annotated[str | None, Header()] = None,
+        if_none_match: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        head = _authorised(request, screen_id, authorization)
+        if head.playlist_id is None or head.etag is None:
+            raise NotFound(
+                f"No playlist is published for screen {screen_id} yet; keep showing house content.",
+                code="no_playlist",
+            )
+        etag = quoted_etag(head.etag)
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if etag_matches(if_none_match, head.etag):
+            metrics.playlists.labels("304").inc()
+            return Response(status_code=304, headers=headers)
+        with session_scope(engine) as session:
+            body = bodies.body(session, head.playlist_id, head.etag, interval_s)
+        if body is None:  # replaced between the two queries: the screen asks again
+            raise NotFound("The playlist changed while it was read; ask again.", code="retry")
+        metrics.playlists.labels("200").inc()
+        return Response(body, media_type="application/json", headers=headers)
+
+    @app.post(
+        "/api/v1/screens/{screen_id}/plays",
+        response_model=PlayBatchOut,
+        responses=_errors(401, 403, 422),
+        tags=["screens"],
+        summary="Proof of play in batches; a retried batch is never counted twice",
+    )
+    def plays(
+        request: Request,
+        screen_id: int,
+        batch: PlayBatchIn,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        _authorised(request, screen_id, authorization)
+        raw = [p if isinstance(p, dict) else p.model_dump() for p in batch.plays]
+        with session_scope(engine) as session:
+            screen = session.get(Screen, screen_id)
+            assert screen is not None  # just authorised
+            result = record_plays(session, screen, raw)
+        if result.accepted:
+            metrics.plays.labels("accepted", "").inc(len(result.accepted))
+        if result.duplicates:
+            metrics.plays.labels("duplicate", "").inc(len(result.duplicates))
+        for refused in result.refused:
+            metrics.plays.labels("refused", refused.reason).inc()
+        return result.as_dict()
+
+    file_responses: dict[int | str, dict[str, Any]] = {
+        200: {
+            "description": "The file; immutable, cache forever",
+            "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        206: {
+            "description": "Part of the file (Range)",
+            "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        416: {"description": "Range not satisfiable"},
+        **_errors(404),
+    }
+
+    @app.get(
+        "/files/{sha256}",
+        response_class=FileResponse,
+        responses=file_responses,
+        tags=["files"],
+        summary="A media file, content-addressed by SHA-256",
+    )
+    def files(sha256: str) -> Any:
+        if not SHA256.match(sha256) or not storage.exists(sha256):
+            raise NotFound(f"No file {sha256[:80]!r}.")
+        path = storage.path(sha256)
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+        return FileResponse(
+            path,
+            media_type=content_type_of(head),
+            headers={"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{sha256}"'},
+        )
+
+    app.mount("/player", _PlayerFiles(directory=PLAYER_DIR, html=True), name="player")
+    return app

@@ -1,0 +1,127 @@
+"""Prometheus metrics and JSON access logs for the screen API.
+
+With several uvicorn workers, ``PROMETHEUS_MULTIPROC_DIR`` makes every worker write its counters to
+shared files, and ``/metrics`` answers for all of them (``localcast serve`` sets it up).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+access_log = logging.getLogger("localcast.access")
+
+
+class Metrics:
+    """The API's own registry, so that several apps in one process never collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "localcast_http_requests",
+            "HTTP requests by route, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "localcast_http_request_seconds",
+            "Time to answer a request, by route",
+            ["route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
+        self.playlists = Counter(
+            "localcast_playlists_served",
+            "Playlist answers: 200 with a body, 304 not modified",
+            ["status"],
+            registry=self.registry,
+        )
+        self.plays = Counter(
+            "localcast_plays",
+            "Reported plays by outcome (accepted, duplicate, refused) and refusal reason",
+            ["outcome", "reason"],
+            registry=self.registry,
+        )
+
+    def exposition(self, screens_seen: int) -> bytes:
+        """The text exposition, plus the 304 share and screens seen in the last 5 minutes."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+        else:
+            registry = self.registry
+        served = {"200": 0.0, "304": 0.0}
+        for family in registry.collect():
+            if family.name == "localcast_playlists_served":
+                for sample in family.samples:
+                    if sample.name.endswith("_total"):
+                        status = sample.labels.get("status", "")
+                        served[status] = served.get(status, 0.0) + sample.value
+        total = served["200"] + served["304"]
+        share = served["304"] / total if total else 0.0
+        extra = (
+            "# HELP localcast_playlist_not_modified_share Share of playlist answers that were 304\n"
+            "# TYPE localcast_playlist_not_modified_share gauge\n"
+            f"localcast_playlist_not_modified_share {share}\n"
+            "# HELP localcast_screens_seen_5m Screens that called the API in the last 5 minutes\n"
+            "# TYPE localcast_screens_seen_5m gauge\n"
+            f"localcast_screens_seen_5m {screens_seen}\n"
+        )
+        return generate_latest(registry) + extra.encode()
+
+
+class AccessLogMiddleware:
+    """One JSON line per request, and request count and latency per route template."""
+
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, clock: Callable[[], float] = time.perf_counter
+    ):
+        self.app = app
+        self.metrics = metrics
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = self.clock()
+        status = {"code": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = self.clock() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            if template.startswith("/player"):
+                template = "/player"
+            self.metrics.requests.labels(template, scope["method"], str(status["code"])).inc()
+            self.metrics.latency.labels(template).observe(elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                record: dict[str, Any] = {
+                    "ts": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "route": template,
+                    "status": status["code"],
+                    "ms": round(elapsed * 1000, 2),
+                    "client": (scope.get("client") or ("", 0))[0],
+                }
+                screen_id = scope.get("state", {}).get("screen_id")
+                if screen_id is not None:
+                    record["screen_id"] = screen_id
+                access_log.info(json.dumps(record, separators=(",", ":")))
