@@ -21,8 +21,13 @@ def create_user(
     business_id: int | None = None,
     display_name: str | None = None,
     locale: str = "ko",
+    password_hash: str | None = None,
 ) -> User:
-    """Create a login. Owners must name their business; staff and admins must not."""
+    """Create a login. Owners must name their business; staff and admins must not.
+
+    ``password_hash`` (an argon2 hash of ``password``) saves re-hashing when many logins share
+    one password, as the demo's do.
+    """
     username = username.strip()
     if not username:
         raise ValidationFailed("A username is required.")
@@ -41,7 +46,7 @@ def create_user(
         raise Conflict(f"The username {username!r} is taken.")
     user = User(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         business_id=business_id,
         display_name=display_name or username,

@@ -101,7 +101,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
     """A migrated SQLite database only, for tests that need no second backend."""
-    path = tmp_path / "localcast.db"
+    path = tmp_path / "sqlite-only.db"
     shutil.copy(sqlite_template, path)
     eng = make_engine(f"sqlite:///{path}")
     yield eng
