@@ -26,6 +26,7 @@ from scheduler.models import (
     Screen,
     Zone,
 )
+from scheduler.pricing import PriceRules, Tier, list_prices, play_prices, tier_of
 
 ONLINE_WINDOW = dt.timedelta(minutes=5)
 SHARE_TOLERANCE = 1e-9
@@ -311,6 +312,48 @@ def playlist_timeline(document: dict[str, Any], tz: str) -> pd.DataFrame:
         .sort_values(["hour_start", "slots"], ascending=[True, False])
         .reset_index(drop=True)
     )
+
+
+def tier_price_curve(
+    tiers: Sequence[Tier],
+    base_price_krw: int,
+    rules: PriceRules,
+    max_traffic: float,
+    points: int = 241,
+) -> pd.DataFrame:
+    """Price per play against forecast passers-by under ``tiers`` at ``base_price_krw``.
+
+    Rows per traffic level and pricing case (``list``, ``surcharged``, ``local``), from the core's
+    own price functions so that the plot shows exactly what the planner will charge.
+    """
+    ordered = sorted(tiers, key=lambda tier: tier.min_traffic)
+    top = max(float(max_traffic), ordered[-1].min_traffic * 1.25 if ordered else 0.0, 1.0)
+    traffic = np.linspace(0.0, top, points)
+    idx = tier_of(traffic, ordered)
+    listed = list_prices(np.full(points, base_price_krw), [ordered[i].multiplier for i in idx])
+    names = [ordered[i].name for i in idx]
+    cases = {
+        "list": play_prices(listed, np.zeros(points, bool), np.zeros(points, bool), rules),
+        "surcharged": play_prices(listed, np.ones(points, bool), np.zeros(points, bool), rules),
+        "local": play_prices(listed, np.zeros(points, bool), np.ones(points, bool), rules),
+    }
+    return pd.concat(
+        [
+            pd.DataFrame({"traffic": traffic, "tier": names, "case": case, "price_krw": price})
+            for case, price in cases.items()
+        ],
+        ignore_index=True,
+    )
+
+
+def tier_usage(levels: pd.Series, tiers: Sequence[Tier]) -> pd.DataFrame:
+    """How many forecast screen-hours fall in each tier (every tier listed, even when unused)."""
+    ordered = sorted(tiers, key=lambda tier: tier.min_traffic)
+    names = [tier.name for tier in ordered]
+    idx = tier_of(levels.to_numpy(dtype=float), ordered) if len(levels) else np.array([], int)
+    counts = np.bincount(idx, minlength=len(ordered)) if len(ordered) else np.array([], int)
+    total = max(int(counts.sum()), 1)
+    return pd.DataFrame({"tier": names, "screen_hours": counts, "share": counts / total})
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:

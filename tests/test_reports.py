@@ -201,3 +201,28 @@ def test_csv_bytes_have_bom_for_hangul() -> None:
     data = reports.to_csv_bytes(pd.DataFrame({"이름": ["빵집"]}))
     assert data.startswith(b"\xef\xbb\xbf")
     assert "빵집" in data.decode("utf-8-sig")
+
+
+def test_tier_price_curve_steps_at_tier_bounds() -> None:
+    from scheduler.pricing import PriceRules, Tier
+
+    tiers = [Tier("peak", 600.0, 1.5), Tier("off-peak", 0.0, 0.8), Tier("standard", 150.0, 1.0)]
+    curve = reports.tier_price_curve(tiers, 100, PriceRules(0.3, 0.8, 0.2), 1000, points=11)
+    listed = curve[curve["case"] == "list"].set_index("traffic")
+    assert listed.loc[0.0, "price_krw"] == 80 and listed.loc[0.0, "tier"] == "off-peak"
+    assert listed.loc[200.0, "price_krw"] == 100
+    assert listed.loc[1000.0, "price_krw"] == 150 and listed.loc[1000.0, "tier"] == "peak"
+    local = curve[curve["case"] == "local"].set_index("traffic")
+    surcharged = curve[curve["case"] == "surcharged"].set_index("traffic")
+    assert local.loc[1000.0, "price_krw"] == 105  # 150 × (1 − 0.3)
+    assert surcharged.loc[1000.0, "price_krw"] == 180  # 150 × 1.2
+
+
+def test_tier_usage_counts_every_tier() -> None:
+    from scheduler.pricing import Tier
+
+    tiers = [Tier("off-peak", 0.0, 0.8), Tier("standard", 150.0, 1.0), Tier("peak", 600.0, 1.5)]
+    out = reports.tier_usage(pd.Series([10.0, 149.0, 150.0, 700.0]), tiers).set_index("tier")
+    assert list(out["screen_hours"]) == [2, 1, 1]
+    assert out.loc["off-peak", "share"] == 0.5
+    assert reports.tier_usage(pd.Series([], dtype=float), tiers)["screen_hours"].sum() == 0
