@@ -226,3 +226,94 @@ def test_tier_usage_counts_every_tier() -> None:
     assert list(out["screen_hours"]) == [2, 1, 1]
     assert out.loc["off-peak", "share"] == 0.5
     assert reports.tier_usage(pd.Series([], dtype=float), tiers)["screen_hours"].sum() == 0
+
+
+def test_query_edge_loads_newest_plan_and_plays(engine) -> None:
+    """The loaders on a real database: newest published run per screen-hour, plays with tiers."""
+    from scheduler.db import session_scope
+    from scheduler.models import (
+        Business,
+        Campaign,
+        PlanAllocation,
+        PlanRun,
+        Play,
+        QuotaPolicy,
+        Screen,
+        Zone,
+    )
+
+    hour = dt.datetime(2026, 3, 2, 0, tzinfo=UTC)
+    with session_scope(engine) as s:
+        zone = Zone(name="Market", kind="market")
+        s.add(zone)
+        s.flush()
+        screen = Screen(name="S", zone_id=zone.id, slot_seconds=10)
+        local = Business(name="Bakery", is_small_local=True)
+        chain = Business(name="Chain")
+        policy = QuotaPolicy(effective_from=hour - dt.timedelta(days=1), local_min_share=0.5)
+        s.add_all([screen, local, chain, policy])
+        s.flush()
+        day = hour.date()
+        c_local = Campaign(business_id=local.id, name="L", starts_on=day, ends_on=day, budget_krw=1)
+        c_chain = Campaign(business_id=chain.id, name="C", starts_on=day, ends_on=day, budget_krw=1)
+        s.add_all([c_local, c_chain])
+        s.flush()
+        runs = []
+        for status in ("published", "published", "failed"):
+            run = PlanRun(
+                horizon_start=hour,
+                horizon_end=hour + dt.timedelta(hours=2),
+                status=status,
+                quota_policy_id=policy.id,
+            )
+            s.add(run)
+            s.flush()
+            runs.append(run)
+        rows = [
+            (runs[0], c_local, 100, "local_quota"),
+            (runs[1], c_local, 180, "local_quota"),
+            (runs[1], c_chain, 90, "paid"),
+            (runs[2], c_chain, 360, "paid"),  # a failed run never counts
+        ]
+        for run, campaign, plays, rule in rows:
+            s.add(
+                PlanAllocation(
+                    plan_run_id=run.id,
+                    screen_id=screen.id,
+                    hour_start=hour,
+                    campaign_id=campaign.id,
+                    plays=plays,
+                    price_krw=100,
+                    tier="peak",
+                    rule=rule,
+                )
+            )
+        s.flush()
+        alloc_id = (
+            s.query(PlanAllocation.id).filter_by(plan_run_id=runs[1].id, rule="paid").scalar()
+        )
+        s.add(
+            Play(
+                screen_id=screen.id,
+                play_uid="p1",
+                item_id=f"a{alloc_id}",
+                allocation_id=alloc_id,
+                campaign_id=c_chain.id,
+                started_at=hour + dt.timedelta(minutes=5),
+                duration_ms=10_000,
+                price_krw=100,
+                impressions=0.5,
+            )
+        )
+    with session_scope(engine) as s:
+        alloc = reports.load_allocations(s, hour, hour + dt.timedelta(hours=1))
+        plays = reports.load_plays(s, hour, hour + dt.timedelta(hours=1))
+        campaigns = reports.load_campaigns(s)
+    assert set(alloc["plan_run_id"]) == {runs[1].id}
+    compliance = reports.local_share_compliance(alloc)
+    assert compliance.loc[0, "local_share"] == pytest.approx(0.5)  # 180 of 360 slots
+    assert bool(compliance.loc[0, "meets"]) is True and compliance.loc[0, "quota"] == 0.5
+    revenue = reports.revenue_by_tier_zone(plays)
+    assert revenue.loc[0, ["tier", "zone", "revenue_krw"]].tolist() == ["peak", "Market", 100]
+    delivery = reports.delivery_by_campaign(campaigns, alloc, plays).set_index("name")
+    assert delivery.loc["L", "planned_plays"] == 180 and delivery.loc["C", "played"] == 1
