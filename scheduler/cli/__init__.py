@@ -15,7 +15,7 @@ from typing import Any
 from scheduler.errors import LocalcastError
 
 # Subcommand modules, in the order they appear in --help.
-COMMANDS = ["db", "users", "screens", "worker", "serve"]
+COMMANDS = ["up", "db", "demo", "users", "screens", "worker", "serve", "dashboard"]
 
 
 def build_parser() -> argparse.ArgumentParser:
