@@ -3,6 +3,11 @@
 Paths are relative to ``dashboard/`` (the folder of the entry script). A page missing from a
 role's list is neither listed nor reachable by URL for that role; each page also calls
 ``ui.require_role`` at its top, so a mistake here fails closed.
+
+Pages live in ``dashboard/views/``, never ``dashboard/pages/``: Streamlit treats a ``pages/``
+folder beside the entry script as an old-style multipage app and, until some session has called
+``st.navigation``, serves and lists every file in it directly, bypassing this table and the
+entry script (``tests/test_dashboard_pages.py`` fails if that folder reappears).
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ class PageSpec:
 
 
 def _page(name: str, icon: str, section: str) -> PageSpec:
-    """A page ``pages/<name>.py`` titled by the catalogue key ``page.<name>``."""
-    return PageSpec(f"pages/{name}.py", f"page.{name}", icon, f"section.{section}")
+    """A page ``views/<name>.py`` titled by the catalogue key ``page.<name>``."""
+    return PageSpec(f"views/{name}.py", f"page.{name}", icon, f"section.{section}")
 
 
 # --- owner pages (Engineer D1) ---------------------------------------------------------------

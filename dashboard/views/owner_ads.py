@@ -6,8 +6,8 @@ import streamlit as st
 
 from assets.ingest import ingest_upload
 from assets.storage import storage_from_settings
-from dashboard import owner_data, ui
-from dashboard.i18n import local_time, t
+from dashboard import ad_preview, owner_data, ui
+from dashboard.i18n import labeller, local_time, t
 
 user = ui.require_role("owner")
 ui.page_title("page.owner_ads", "ads.caption")
@@ -16,11 +16,19 @@ PREVIEW_COLUMNS = 4
 STATUS_COLOURS = {"pending": "orange", "approved": "green", "rejected": "red"}
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _preview(data: bytes, size: tuple[int, int], fit: str, background: str, focal: tuple) -> bytes:
-    from assets.renditions import preview_image
-
-    return preview_image(data, size, fit=fit, background=background, focal=focal)
+@st.cache_data(show_spinner=False, max_entries=16)
+def _previews(
+    data: bytes, filename: str, sizes: tuple, fit: str, background: str, focal: tuple
+) -> list[bytes]:
+    return ad_preview.live_previews(
+        data,
+        filename,
+        list(sizes),
+        fit=fit,
+        background=background,
+        focal=focal,
+        settings=ui.settings(),
+    )
 
 
 def upload_section() -> None:
@@ -32,7 +40,7 @@ def upload_section() -> None:
         t("ads.fit"),
         ["contain", "cover"],
         key="ad_fit",
-        format_func=lambda mode: t(f"ads.fit_{mode}"),
+        format_func=labeller("ads.fit_"),
         horizontal=True,
     )
     background = left.color_picker(t("ads.background"), "#000000", key="ad_background")
@@ -51,21 +59,18 @@ def upload_section() -> None:
     st.markdown(f"**{t('ads.preview')}**")
     if not sizes:
         st.caption(t("ads.no_screens"))
-    previews_ok = True
+    try:
+        images = _previews(data, file.name, tuple(sizes), fit, background, focal)
+    except Exception as exc:  # a refused file: the same message the upload would give
+        ui.show_error(exc)
+        return
     columns = st.columns(min(PREVIEW_COLUMNS, max(1, len(sizes))))
-    for index, (width, height) in enumerate(sizes):
+    for index, ((width, height), image) in enumerate(zip(sizes, images, strict=True)):
         count = int(((screens["width_px"] == width) & (screens["height_px"] == height)).sum())
-        column = columns[index % len(columns)]
-        try:
-            image = _preview(data, (width, height), fit, background, focal)
-        except Exception as exc:
-            ui.show_error(exc)
-            previews_ok = False
-            break
-        column.image(
-            image, caption=t("ads.preview_caption", w=width, h=height, n=count), width="stretch"
+        columns[index % len(columns)].image(
+            image, caption=t("ads.preview_caption", w=width, h=height, n=count)
         )
-    if st.button(t("ads.submit"), type="primary", key="ad_submit", disabled=not previews_ok):
+    if st.button(t("ads.submit"), type="primary", key="ad_submit"):
         with ui.errors(), ui.db() as session:
             creative = ingest_upload(
                 session,

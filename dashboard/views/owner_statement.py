@@ -22,7 +22,7 @@ with ui.errors():
         t("stmt.month"),
         ["all", *months],
         key="stmt_month",
-        format_func=lambda m: t("stmt.all_months") if m == "all" else m,
+        format_func={"all": t("stmt.all_months"), **{m: m for m in months}}.get,
     )
     shown = frame if month == "all" else frame[frame["month"] == month]
 

@@ -30,7 +30,7 @@ with ui.db() as session:
 if not campaigns:
     st.info(t("camp.none_yet"))
     st.page_link(
-        "pages/owner_new_campaign.py",
+        "views/owner_new_campaign.py",
         label=t("page.owner_new_campaign"),
         icon=":material/add_circle:",
     )

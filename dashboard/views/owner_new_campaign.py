@@ -8,7 +8,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import campaign_form, owner_data, ui
-from dashboard.i18n import money, t, weekday_names
+from dashboard.i18n import labeller, money, t, weekday_names
 from scheduler.campaigns import create_campaign, submit_campaign
 from scheduler.models import User
 
@@ -24,7 +24,7 @@ with ui.db() as session:
 
 if not creatives:
     st.info(t("new.need_ad"))
-    st.page_link("pages/owner_ads.py", label=t("page.owner_ads"), icon=":material/image:")
+    st.page_link("views/owner_ads.py", label=t("page.owner_ads"), icon=":material/image:")
     st.stop()
 if screens.empty:
     st.info(t("new.no_screens"))
@@ -53,7 +53,7 @@ st.subheader(t("new.where"))
 mode = st.radio(
     t("new.target_mode"),
     ["zones", "screens", "everywhere"],
-    format_func=lambda m: t(f"new.mode_{m}"),
+    format_func=labeller("new.mode_"),
     horizontal=True,
     key="new_mode",
 )
@@ -114,7 +114,7 @@ st.subheader(t("new.when"))
 preset = st.selectbox(
     t("new.preset"),
     list(campaign_form.PRESETS),
-    format_func=lambda p: t(f"new.preset_{p}"),
+    format_func=labeller("new.preset_"),
     key="new_preset",
 )
 days = weekday_names()
@@ -147,7 +147,7 @@ draft = campaign_form.Draft(
 with ui.errors():
     with st.spinner(t("new.quoting")), ui.db() as session:
         quote = campaign_form.quote_for(session, draft)
-    campaign_form.show_quote(quote)
+    campaign_form.show_quote(quote, int(budget))
     if st.button(t("new.submit"), type="primary", key="new_submit"):
         with ui.db() as session:
             acting = session.get(User, user.id)
@@ -168,5 +168,5 @@ with ui.errors():
             booked = campaign.name
         st.success(t("new.submitted", name=booked))
         st.page_link(
-            "pages/owner_campaigns.py", label=t("page.owner_campaigns"), icon=":material/campaign:"
+            "views/owner_campaigns.py", label=t("page.owner_campaigns"), icon=":material/campaign:"
         )

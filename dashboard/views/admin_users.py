@@ -7,7 +7,7 @@ import streamlit as st
 from sqlalchemy import select
 
 from dashboard import ui
-from dashboard.i18n import local_time, t
+from dashboard.i18n import labeller, local_time, t
 from scheduler.models import ROLES, Business, User
 from scheduler.users import create_user
 
@@ -19,7 +19,8 @@ if notice:
 
 with ui.db() as session:
     users = list(session.scalars(select(User).order_by(User.role, User.username)))
-    businesses = dict(session.execute(select(Business.id, Business.name).order_by(Business.name)))
+    rows = session.execute(select(Business.id, Business.name).order_by(Business.name)).all()
+    businesses = {int(bid): name for bid, name in rows}
 
 st.subheader(t("users.list"))
 st.dataframe(
@@ -46,13 +47,11 @@ with left, st.form("add_user", clear_on_submit=True):
     username = st.text_input(t("users.username"), key="add_username")
     display_name = st.text_input(t("users.display_name"), key="add_display")
     password = st.text_input(t("users.password"), type="password", key="add_password")
-    role = st.selectbox(
-        t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="add_role"
-    )
+    role = st.selectbox(t("users.role"), ROLES, format_func=labeller("role."), key="add_role")
     business_id = st.selectbox(
         t("users.business"),
         [None, *businesses],
-        format_func=lambda b: t("common.none") if b is None else businesses[b],
+        format_func={None: t("common.none"), **businesses}.get,
         key="add_business",
     )
     if st.form_submit_button(t("common.save"), type="primary"):
@@ -73,7 +72,7 @@ with right:
     picked = st.selectbox(
         t("users.pick"),
         list(by_id),
-        format_func=lambda i: f"{by_id[i].username} ({t(f'role.{by_id[i].role}')})",
+        format_func={i: f"{u.username} ({t(f'role.{u.role}')})" for i, u in by_id.items()}.get,
         key="toggle_user",
     )
     if picked is not None and st.button(t("users.toggle"), key="toggle_button"):
