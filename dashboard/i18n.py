@@ -8,6 +8,7 @@ dashboard engineers can add keys without touching each other's lines.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 LANGS = ("ko", "en")
@@ -797,6 +798,15 @@ def current_lang() -> str:
 def t(key: str, **kw: Any) -> str:
     """Translate ``key`` into the session's language, filling ``{fields}`` from ``kw``."""
     return translate(key, current_lang(), **kw)
+
+
+def labeller(prefix: str) -> Callable[[Any], str]:
+    """A ``format_func`` showing ``t(prefix + value)``, fixed to the current language.
+
+    Widgets may call it after the run has ended (AppTest does), when the session is not at hand.
+    """
+    lang = current_lang()
+    return lambda value: translate(f"{prefix}{value}", lang)
 
 
 def money(krw: float | int | None) -> str:
