@@ -68,7 +68,7 @@ def _reset_review(env, creative_id: int, campaign_id: int) -> None:  # noqa: ANN
 def test_review_approve_and_reject_change_the_database(city_env) -> None:  # noqa: F811
     city = city_env.city
     _reset_review(city_env, city.creative_b, city.campaign_b)
-    at = open_page(city_env, "pages/staff_review.py")
+    at = open_page(city_env, "views/staff_review.py")
     assert_clean(at)
     assert "B secret tulips" in page_text(at)
 
@@ -100,7 +100,7 @@ def test_review_approve_and_reject_change_the_database(city_env) -> None:  # noq
 
 def test_verify_business_records_who_and_when(city_env) -> None:  # noqa: F811
     business_id = city_env.city.business_b
-    at = open_page(city_env, "pages/staff_businesses.py")
+    at = open_page(city_env, "views/staff_businesses.py")
     at.selectbox(key="biz_pick").select(business_id).run()
     at.button(key="biz_verify").click().run()
     assert_clean(at)
@@ -117,7 +117,7 @@ def test_verify_business_records_who_and_when(city_env) -> None:  # noqa: F811
 
 
 def test_register_screen_shows_token_once_and_edit_saves(city_env) -> None:  # noqa: F811
-    at = open_page(city_env, "pages/staff_screens.py")
+    at = open_page(city_env, "views/staff_screens.py")
     at.text_input(key="reg_name").input("Test kiosk")
     at.number_input(key="reg_vis").set_value(0.8)
     next(b for b in at.button if b.label == "Register").click().run()
@@ -158,7 +158,7 @@ def test_register_screen_shows_token_once_and_edit_saves(city_env) -> None:  # n
 
 
 def test_pairing_an_unknown_code_shows_a_message(city_env) -> None:  # noqa: F811
-    at = open_page(city_env, "pages/staff_screens.py")
+    at = open_page(city_env, "views/staff_screens.py")
     at.text_input(key="pair_code").input("ZZZZZZ")
     at.text_input(key="pair_name").input("Paired kiosk")
     next(b for b in at.button if b.label == "Pair").click().run()
