@@ -466,11 +466,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "{first} ~ {last}, {n}개 시간 자료 (센서 이상 시간 제외).",
         "en": "{n} hourly counts from {first} to {last} (dead-sensor hours left out).",
     },
-    "staff.traffic.holdout_mae": {
-        "ko": "최근 7일을 이전 자료로 예측한 평균 절대 오차: {mae}명",
-        "en": "Last 7 days forecast from the weeks before: mean absolute error {mae} people",
+    "staff.traffic.holdout_note": {
+        "ko": "마지막 7일을 그 이전 자료만으로 예측해 실제와 비교했습니다 (평균 절대 오차, 명).",
+        "en": "The last 7 days forecast from the weeks before them, against what came "
+        "(mean absolute error, people per hour).",
     },
-    "staff.traffic.series_expected": {"ko": "예측 (지난 7일)", "en": "forecast (last 7 days)"},
+    "staff.traffic.series_expected": {"ko": "모델 예측", "en": "model forecast"},
+    "staff.traffic.series_naive": {"ko": "지난주 같은 시간", "en": "same hour last week"},
     "staff.traffic.series_actual": {"ko": "실제", "en": "actual"},
     "staff.traffic.series_ahead": {"ko": "예측 (앞으로)", "en": "forecast (ahead)"},
     "staff.traffic.passers": {"ko": "시간당 통행량", "en": "Passers-by per hour"},
@@ -750,7 +752,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "편성 중… (수십 초 걸릴 수 있습니다)",
         "en": "Planning… (may take a little while)",
     },
-    "staff.jobs.replanned": {"ko": "재편성: {result}", "en": "Re-plan: {result}"},
+    "staff.jobs.replanned": {
+        "ko": "재편성 결과: {outcome} ({seconds}초)",
+        "en": "Re-plan finished: {outcome} in {seconds} s",
+    },
     "staff.jobs.failed": {"ko": "재편성 실패: {error}", "en": "Re-plan failed: {error}"},
     "staff.jobs.none": {"ko": "아직 실행된 작업이 없습니다.", "en": "No job has run yet."},
     "staff.jobs.summary": {"ko": "작업별 요약", "en": "By job"},

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.forecast import forecast_hours, seasonal_naive
 from scheduler.models import (
     Business,
     Campaign,
@@ -216,22 +217,34 @@ def hour_weekday_matrix(counts: pd.DataFrame, tz: str) -> pd.DataFrame:
     return out[cols]
 
 
-def forecast_vs_actual(forecast: pd.DataFrame, actual: pd.DataFrame) -> pd.DataFrame:
-    """Forecast and observed passers-by side by side per hour, with the error.
+def holdout_comparison(counts: pd.DataFrame, tz: str, days: int = 7) -> pd.DataFrame:
+    """A screen's last ``days`` of counts against the model and the seasonal-naive baseline, both
+    forecast from the history before those days only.
 
-    ``forecast``: ``hour_start``, ``expected``; ``actual``: ``hour_start``, ``count``.
-    Hours present on either side are kept (the missing side is NaN).
+    ``counts``: ``screen_id``, ``hour_start`` (UTC), ``count``, optional ``suspect`` (left out).
+    Returns long rows ``hour_start``, ``kind`` (actual, expected, naive), ``value``.
     """
-    cols = ["hour_start", "expected", "actual", "error"]
-    f = forecast[["hour_start", "expected"]].assign(hour_start=lambda d: _utc(d["hour_start"]))
-    a = actual[["hour_start", "count"]].rename(columns={"count": "actual"})
-    a = a.assign(hour_start=_utc(a["hour_start"]))
-    if f.empty and a.empty:
+    cols = ["hour_start", "kind", "value"]
+    history = counts
+    if "suspect" in history:
+        history = history[~history["suspect"].astype(bool)]
+    if history.empty:
         return pd.DataFrame(columns=cols)
-    out = f.merge(a, on="hour_start", how="outer").sort_values("hour_start")
-    out["actual"] = out["actual"].astype(float)
-    out["error"] = out["expected"] - out["actual"]
-    return out[cols].reset_index(drop=True)
+    history = history.assign(hour_start=_utc(history["hour_start"]))
+    cutoff = history["hour_start"].max() - pd.Timedelta(days=days)
+    before = history[history["hour_start"] <= cutoff]
+    after = history[history["hour_start"] > cutoff]
+    parts = [after.assign(kind="actual", value=after["count"].astype(float))[cols]]
+    if len(before):
+        target = pd.DatetimeIndex(after["hour_start"].unique())
+        for kind, fn in (("expected", forecast_hours), ("naive", seasonal_naive)):
+            predicted = fn(before, target, tz=tz)
+            parts.append(predicted.assign(kind=kind, value=predicted["expected"])[cols])
+    return (
+        pd.concat(parts, ignore_index=True)
+        .sort_values(["kind", "hour_start"])
+        .reset_index(drop=True)
+    )
 
 
 def screen_status(screens: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:

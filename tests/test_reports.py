@@ -135,11 +135,19 @@ def test_hour_weekday_matrix_local_time_and_suspect_dropped() -> None:
     assert out.loc[(0, 10), "hours"] == 1
 
 
-def test_forecast_vs_actual_outer_join_and_error() -> None:
-    forecast = pd.DataFrame({"hour_start": [H0, H1], "expected": [100.0, 50.0]})
-    actual = pd.DataFrame({"hour_start": [H0], "count": [80]})
-    out = reports.forecast_vs_actual(forecast, actual)
-    assert list(out["error"].fillna(-1)) == [20.0, -1]
+def test_holdout_comparison_forecasts_the_last_week_from_the_weeks_before() -> None:
+    # Four weeks of a perfectly weekly pattern: both forecasts must reproduce the last week.
+    hours = pd.date_range("2026-02-02T00:00:00Z", periods=24 * 28, freq="h")
+    pattern = (hours.hour * 10 + hours.day_of_week).to_numpy()
+    counts = pd.DataFrame({"screen_id": 1, "hour_start": hours, "count": pattern, "suspect": False})
+    counts.loc[5, "suspect"] = True  # left out, not fatal
+    out = reports.holdout_comparison(counts, "Asia/Seoul", days=7)
+    wide = out.pivot_table(index="hour_start", columns="kind", values="value")
+    assert len(wide) == 24 * 7
+    assert (wide["naive"] - wide["actual"]).abs().max() == 0
+    assert (wide["expected"] - wide["actual"]).abs().mean() < 1.0
+    assert out["hour_start"].min() > hours[-1] - pd.Timedelta(days=7)
+    assert reports.holdout_comparison(counts.iloc[:0], "Asia/Seoul").empty
 
 
 def test_screen_status_online_within_five_minutes() -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
+from sqlalchemy.orm import Session
 
+from assets.renditions import ensure_all_renditions
+from assets.storage import storage_from_settings
 from dashboard import queries, staff_ui, ui
 from dashboard.i18n import t
 from scheduler.jobs import run_job_now
@@ -14,11 +17,22 @@ ui.require_role("staff", "admin")
 ui.page_title("page.staff_jobs", "staff.jobs.caption")
 staff_ui.show_flash()
 
+
+def render_renditions(session: Session) -> object:
+    """Before planning, render newly approved ads for every screen size (as the worker does)."""
+    return ensure_all_renditions(session, storage_from_settings(ui.settings()))
+
+
 if st.button(t("staff.jobs.replan"), type="primary", icon=":material/play_arrow:", key="replan"):
     with ui.errors():
         with st.spinner(t("staff.jobs.replanning")):
-            result = run_job_now(ui.engine(), "replan")
-        staff_ui.flash("success", t("staff.jobs.replanned", result=str(result or "ok")))
+            run = run_job_now(ui.engine(), "replan", before_plan=[render_renditions])
+        if run.outcome == "error":
+            staff_ui.flash("error", t("staff.jobs.failed", error=run.error or "?"))
+        staff_ui.flash(  # "skipped" when another re-plan is running right now
+            "success" if run.outcome == "ok" else "info",
+            t("staff.jobs.replanned", outcome=run.outcome, seconds=f"{run.duration_s or 0:.1f}"),
+        )
 
 with ui.db() as session:
     runs = queries.job_runs(session)

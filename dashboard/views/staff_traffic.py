@@ -8,8 +8,8 @@ import streamlit as st
 
 from dashboard import queries, staff_ui, ui
 from dashboard.i18n import t, weekday_names
-from scheduler import forecast as forecasting
-from scheduler.reports import forecast_vs_actual, hour_weekday_matrix
+from scheduler.forecast import backtest
+from scheduler.reports import holdout_comparison, hour_weekday_matrix
 from scheduler.traffic_import import ImportReport, import_traffic
 
 user = ui.require_role("staff", "admin")
@@ -164,7 +164,7 @@ def heatmap_section(screens: pd.DataFrame, zones: pd.DataFrame) -> None:
 
 
 def forecast_section(screens: pd.DataFrame) -> None:
-    """The screen's last week against what the model forecast from the weeks before it."""
+    """The screen's last week against what the model (and the baseline) forecast before it."""
     screen_id = staff_ui.pick_screen(screens, "fc_screen")
     if screen_id is None:
         return
@@ -173,21 +173,16 @@ def forecast_section(screens: pd.DataFrame) -> None:
         ahead = queries.forecasts(session, screen_id)
     frames = []
     if len(counts):
-        history = counts[~counts["suspect"]]
-        cutoff = history["hour_start"].max() - pd.Timedelta(days=7)
-        target = pd.date_range(
-            cutoff + pd.Timedelta(hours=1), history["hour_start"].max(), freq="h", tz="UTC"
-        )
-        with ui.errors():
-            past = forecasting.forecast_hours(history[history["hour_start"] <= cutoff], target)
-            both = forecast_vs_actual(past, history[history["hour_start"] > cutoff])
-            mae = both["error"].abs().mean()
-            st.caption(t("staff.traffic.holdout_mae", mae=f"{mae:,.1f}"))
-            frames.append(
-                both.melt(
-                    id_vars=["hour_start"], value_vars=["expected", "actual"], var_name="kind"
-                )
-            )
+        held = holdout_comparison(counts, staff_ui.tz_name())
+        wide = held.pivot_table(index="hour_start", columns="kind", values="value")
+        if {"actual", "expected", "naive"} <= set(wide.columns):
+            cols = st.columns(2)
+            model_mae = (wide["expected"] - wide["actual"]).abs().mean()
+            naive_mae = (wide["naive"] - wide["actual"]).abs().mean()
+            cols[0].metric(t("staff.traffic.mae_model"), f"{model_mae:,.1f}")
+            cols[1].metric(t("staff.traffic.mae_naive"), f"{naive_mae:,.1f}")
+            st.caption(t("staff.traffic.holdout_note"))
+        frames.append(held)
     if len(ahead):
         frames.append(ahead.rename(columns={"expected": "value"}).assign(kind="ahead"))
     if not frames:
@@ -219,7 +214,7 @@ def backtest_section() -> None:
     if st.button(t("staff.traffic.run_backtest"), key="bt_run", icon=":material/science:"):
         with ui.errors(), st.spinner(t("staff.traffic.backtesting")):
             with ui.db() as session:
-                result = forecasting.backtest(session, int(days))
+                result = backtest(session, int(days))
             st.session_state["backtest"] = (
                 result.as_dict() if hasattr(result, "as_dict") else (vars(result))
             )
