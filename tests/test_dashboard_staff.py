@@ -6,6 +6,7 @@ Every staff page runs as staff and as admin without an exception; the actions ch
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -15,7 +16,20 @@ from sqlalchemy import select
 from dashboard import nav
 from dashboard.i18n import CATALOGUE
 from scheduler.db import session_scope
-from scheduler.models import Business, Campaign, Creative, ModerationDecision, Screen
+from scheduler.models import (
+    Business,
+    Campaign,
+    Creative,
+    JobRun,
+    ModerationDecision,
+    Playlist,
+    PricingTierSet,
+    QuotaPolicy,
+    Screen,
+    TrafficCount,
+    User,
+    utcnow,
+)
 
 STAFF_PAGES = [spec.path for spec in nav.STAFF_PAGES]
 KEY_LIKE = re.compile(r"\b(?:staff|page|common)\.[a-z_]+(?:\.[a-z_]+)?\b")
@@ -166,3 +180,133 @@ def test_pairing_an_unknown_code_shows_a_message(city_env) -> None:  # noqa: F81
     assert any("ZZZZZZ" in e.value for e in at.error)
     with session_scope(city_env.engine) as s:
         assert s.scalar(select(Screen).where(Screen.name == "Paired kiosk")) is None
+
+
+def test_traffic_upload_reports_rows_and_stores_counts(city_env) -> None:  # noqa: F811
+    screen_id = city_env.city.screen_ids[1]
+    csv = (
+        "screen_id,timestamp,count\n"
+        f"{screen_id},2026-01-05 08:00,120\n"
+        f"{screen_id},2026-01-05 09:00,-5\n"
+        f"{screen_id},2026-01-05 10:00,90\n"
+    ).encode()
+    at = open_page(city_env, "views/staff_traffic.py")
+    at.file_uploader(key="tr_files").upload("counts.csv", csv, "text/csv")
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Kept"], metrics["Rejected"]) == ("2", "1")
+    assert "counts.csv" in page_text(at)
+    with session_scope(city_env.engine) as s:
+        stored = s.scalars(select(TrafficCount.count).where(TrafficCount.screen_id == screen_id))
+        assert sorted(stored) == [90, 120]
+
+
+def test_traffic_heatmap_and_holdout_on_three_weeks(city_env) -> None:  # noqa: F811
+    screen_id = city_env.city.screen_ids[2]
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with session_scope(city_env.engine) as s:
+        for h in range(24 * 21):
+            hour = start + dt.timedelta(hours=h)
+            s.add(TrafficCount(screen_id=screen_id, hour_start=hour, count=50 + hour.hour * 3))
+    at = open_page(city_env, "views/staff_traffic.py")
+    at.selectbox(key="fc_screen").select(screen_id).run()
+    assert_clean(at)
+    labels = [m.label for m in at.metric]
+    assert "Model MAE" in labels and "Same hour last week MAE" in labels
+
+
+def test_schedule_explains_an_item_of_the_current_playlist(city_env) -> None:  # noqa: F811
+    city = city_env.city
+    hour = utcnow().replace(minute=0, second=0, microsecond=0)
+    document = {
+        "screen_id": city.screen_ids[3],
+        "version": 1,
+        "valid_from": hour.isoformat(),
+        "valid_until": (hour + dt.timedelta(hours=48)).isoformat(),
+        "slot_seconds": 10,
+        "items": {
+            "a77": {
+                "campaign_id": city.campaign_a,
+                "duration_s": 10,
+                "rule": "local_quota",
+                "impressions_multiplier": 0.8,
+                "explain": {
+                    "campaign": "A spring sale",
+                    "price_krw": 84,
+                    "tier": "standard",
+                    "forecast": 290.0,
+                    "rule": "Placed by the local quota: Bakery A is a verified small local shop.",
+                },
+            },
+            "house": {"duration_s": 10, "rule": "house"},
+        },
+        "hours": [
+            {
+                "start": (hour + dt.timedelta(hours=h)).isoformat(),
+                "sequence": ["a77", "house", "a77"] * 120,
+            }
+            for h in range(48)
+        ],
+    }
+    with session_scope(city_env.engine) as s:
+        s.add(
+            Playlist(
+                screen_id=city.screen_ids[3],
+                version=1,
+                valid_from=hour,
+                valid_until=hour + dt.timedelta(hours=48),
+                etag="t1",
+                document=document,
+                is_current=True,
+            )
+        )
+    at = open_page(city_env, "views/staff_schedule.py")
+    at.selectbox(key="schedule_screen").select(city.screen_ids[3]).run()
+    assert_clean(at)
+    text = page_text(at)
+    assert "Placed by the local quota" in text  # the most-played item is explained first
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tier"] == "standard" and metrics["Price per play"] == "₩84"
+    assert "house" in at.selectbox(key="schedule_item_").options[1]
+
+
+def test_reports_show_compliance_and_offer_csv(city_env) -> None:  # noqa: F811
+    at = open_page(city_env, "views/staff_reports.py")
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    # The dashboard city plans 12 local plays of 360 slots per planned screen-hour.
+    assert metrics["Hours meeting the quota"] == "0.0%"
+    assert metrics["Revenue in the period"].startswith("₩")
+    assert len(at.get("download_button")) == 4
+
+
+def test_replan_now_records_a_run(city_env) -> None:  # noqa: F811
+    at = open_page(city_env, "views/staff_jobs.py")
+    at.button(key="replan").click().run(timeout=120)
+    assert not at.exception
+    with session_scope(city_env.engine) as s:
+        runs = s.scalars(select(JobRun).where(JobRun.job == "replan")).all()
+    assert runs and runs[-1].outcome in ("ok", "error", "skipped")
+    assert "Traceback" not in page_text(at)
+
+
+def test_policy_and_tiers_save_new_versions(city_env) -> None:  # noqa: F811
+    at = open_page(city_env, "views/staff_policy.py")
+    assert_clean(at)
+    at.slider(key="q_local").set_value(0.5)
+    at.text_input(key="q_note").input("more room for others")
+    next(b for b in at.button if b.label == "Save quota").click().run()
+    assert_clean(at)
+    next(b for b in at.button if b.label == "Save tiers").click().run()
+    assert_clean(at)
+    with session_scope(city_env.engine) as s:
+        policy = s.scalars(select(QuotaPolicy).order_by(QuotaPolicy.id.desc())).first()
+        assert policy.local_min_share == pytest.approx(0.5)
+        assert policy.note == "more room for others"
+        assert policy.effective_from > utcnow()
+        staff_id = s.scalar(select(User.id).where(User.username == "staff"))
+        assert policy.created_by_id == staff_id
+        tier_set = s.scalars(select(PricingTierSet).order_by(PricingTierSet.id.desc())).first()
+        assert tier_set is not None and len(tier_set.tiers) >= 1
+    assert "in force from" in page_text(at) or len(at.dataframe) >= 2

@@ -11,8 +11,15 @@ import streamlit as st
 from dashboard import queries, staff_ui, ui
 from dashboard.i18n import local_time, money, t
 from scheduler.models import utcnow
-from scheduler.policy import policy_at, save_policy, save_tiers, tiers_at
-from scheduler.pricing import PriceRules, Tier
+from scheduler.policy import (
+    policy_at,
+    price_rules_of,
+    save_policy,
+    save_tiers,
+    tier_list,
+    tiers_at,
+)
+from scheduler.pricing import Tier
 from scheduler.reports import tier_price_curve, tier_usage
 
 user = ui.require_role("staff", "admin")
@@ -35,9 +42,8 @@ with ui.db() as session:
             "surcharge_rate",
         )
     }
-    current_tiers = [
-        Tier(x.name, float(x.min_traffic), float(x.multiplier)) for x in tier_set.tiers
-    ]
+    current_tiers = list(tier_list(tier_set))
+    rules = price_rules_of(policy)
     levels = queries.forecast_levels(session, now, now + dt.timedelta(hours=48))
     screens = queries.screens(session)
     policies = queries.policy_history(session)
@@ -196,11 +202,6 @@ def tiers_tab() -> None:
         value=prices[len(prices) // 2],
         key="tiers_base",
         format_func=money,
-    )
-    rules = PriceRules(
-        float(current["local_discount"]),
-        float(current["surcharge_threshold"]),
-        float(current["surcharge_rate"]),
     )
     top = float(levels.quantile(0.99)) if len(levels) else 0.0
     curve = tier_price_curve(proposed, int(base), rules, top)

@@ -15,14 +15,9 @@ user = ui.require_role("staff", "admin")
 ui.page_title("page.staff_review", "staff.review.caption")
 
 
-@st.cache_resource
-def _storage():  # noqa: ANN202 - the storage protocol's concrete class
-    return storage_from_settings(ui.settings())
-
-
 def thumbnail(item: dict[str, Any]) -> bytes | None:
     """The thumbnail rendition, else the master image; None when the file is missing."""
-    storage = _storage()
+    storage = storage_from_settings(ui.settings())
     for sha in (item.get("thumbnail_sha256"), item.get("sha256")):
         if sha and storage.exists(sha):
             return storage.get(sha)
