@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, create_engine, func, select, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
@@ -33,7 +33,7 @@ from playlists.schemas import (
     PlayBatchOut,
     PlaylistOut,
 )
-from playlists.serving import BodyCache, etag_matches, head_for_token, quoted_etag
+from playlists.serving import BodyCache, HeadCache, etag_matches, quoted_etag
 from scheduler.db import engine_for, session_scope
 from scheduler.errors import (
     AuthenticationFailed,
@@ -51,8 +51,6 @@ from scheduler.settings import Settings, get_settings
 
 PLAYER_DIR = Path(__file__).parent / "player"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-# Writing last_seen_at on every poll would turn a read into a write; once a minute is plenty.
-SEEN_EVERY = dt.timedelta(seconds=60)
 PAIRING_POLL_S = 3
 
 STATUS_OF: dict[type[LocalcastError], int] = {
@@ -90,6 +88,13 @@ def _bearer(authorization: str | None) -> str:
     return token.strip()
 
 
+def _api_engine(url: str) -> Engine:
+    """Our own pool, sized for the thread pool that runs the handlers (40 threads)."""
+    if url.startswith("sqlite"):
+        return engine_for(url)
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800)
+
+
 class _PlayerFiles(StaticFiles):
     """The player page: always revalidated, so a fixed player reaches every screen."""
 
@@ -102,14 +107,24 @@ class _PlayerFiles(StaticFiles):
 
 
 def create_app(
-    engine: Engine | None = None, settings: Settings | None = None, storage: Storage | None = None
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    storage: Storage | None = None,
+    *,
+    head_ttl_s: float = 2.0,
 ) -> FastAPI:
-    """The screen API on ``engine`` (default: the configured database)."""
+    """The screen API on ``engine`` (default: the configured database).
+
+    ``head_ttl_s``: how long a worker may reuse "token → screen, current ETag" before asking the
+    database again. Screens poll every minute, so a revoked token or a new playlist showing up
+    two seconds late costs nothing, while 10,000 polling screens cost far fewer queries.
+    """
     settings = settings or get_settings()
-    engine = engine or engine_for(settings.effective_database_url)
+    engine = engine or _api_engine(settings.effective_database_url)
     storage = storage or storage_from_settings(settings)
     metrics = Metrics()
     bodies = BodyCache()
+    heads = HeadCache(engine, ttl_s=head_ttl_s)
     interval_s = settings.poll_seconds
 
     app = FastAPI(
@@ -161,6 +176,7 @@ def create_app(
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     def prometheus() -> Response:
+        heads.flush_seen()
         since = utcnow() - dt.timedelta(minutes=5)
         with session_scope(engine) as session:
             seen = session.scalar(
@@ -208,21 +224,16 @@ def create_app(
             return PairingPollOut(status="paired", screen_id=screen.id, token=token)
 
     def _authorised(request: Request, screen_id: int, authorization: str | None) -> Any:
-        with session_scope(engine) as session:
-            head = head_for_token(session, _bearer(authorization))
-            if head is None or head.status != "active":
-                raise AuthenticationFailed("Unknown or revoked screen token.")
-            request.scope.setdefault("state", {})["screen_id"] = head.screen_id
-            if head.screen_id != screen_id:
-                raise PermissionDenied(
-                    f"This token belongs to screen {head.screen_id}; a screen reads only its own."
-                )
-            now = utcnow()
-            if head.last_seen_at is None or head.last_seen_at < now - SEEN_EVERY:
-                session.execute(
-                    update(Screen).where(Screen.id == head.screen_id).values(last_seen_at=now)
-                )
-            return head
+        head = heads.get(_bearer(authorization))
+        if head is None or head.status != "active":
+            raise AuthenticationFailed("Unknown or revoked screen token.")
+        request.scope.setdefault("state", {})["screen_id"] = head.screen_id
+        if head.screen_id != screen_id:
+            raise PermissionDenied(
+                f"This token belongs to screen {head.screen_id}; a screen reads only its own."
+            )
+        heads.seen(head)
+        return head
 
     @app.get(
         "/api/v1/screens/{screen_id}/playlist",
@@ -277,6 +288,7 @@ def create_app(
             screen = session.get(Screen, screen_id)
             assert screen is not None  # just authorised
             result = record_plays(session, screen, raw)
+        heads.forget_seen(screen_id)
         if result.accepted:
             metrics.plays.labels("accepted", "").inc(len(result.accepted))
         if result.duplicates:

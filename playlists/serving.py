@@ -7,15 +7,19 @@ pure function of the document and the screen id, so the body for one ETag is alw
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
+import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session
 
-from scheduler.models import Playlist, Screen
+from scheduler.db import session_scope
+from scheduler.models import Playlist, Screen, utcnow
 from scheduler.security import hash_token
 
 
@@ -30,7 +34,7 @@ class ScreenHead:
     etag: str | None
 
 
-def head_for_token(session: Session, token: str) -> ScreenHead | None:
+def head_for_token(session: Session | Connection, token: str) -> ScreenHead | None:
     """One indexed query answers both "who is this?" and "has their playlist changed?"."""
     row = session.execute(
         select(Screen.id, Screen.status, Screen.last_seen_at, Playlist.id, Playlist.etag)
@@ -112,3 +116,57 @@ class BodyCache:
         if len(self._bodies) > self.size:
             self._bodies.popitem(last=False)
         return body
+
+
+class HeadCache:
+    """Per worker: token → ``ScreenHead`` for ``ttl_s`` seconds, and last-seen times written in
+    one UPDATE every ``seen_every_s`` instead of one write per poll."""
+
+    def __init__(self, engine: Engine, *, ttl_s: float = 2.0, seen_every_s: float = 15.0) -> None:
+        self.engine = engine
+        self.ttl_s = ttl_s
+        self.seen_every_s = seen_every_s
+        self._heads: dict[str, tuple[float, ScreenHead | None]] = {}
+        self._seen: set[int] = set()
+        self._seen_flushed = time.monotonic()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> ScreenHead | None:
+        key = hash_token(token)
+        now = time.monotonic()
+        hit = self._heads.get(key)
+        if hit is not None and now - hit[0] < self.ttl_s:
+            return hit[1]
+        with self.engine.connect() as connection:
+            head = head_for_token(connection, token)
+        if self.ttl_s > 0:
+            if len(self._heads) > 50_000:
+                self._heads.clear()
+            self._heads[key] = (now, head)
+        return head
+
+    def seen(self, head: ScreenHead) -> None:
+        with self._lock:
+            self._seen.add(head.screen_id)
+            due = time.monotonic() - self._seen_flushed >= self.seen_every_s
+        if due or self.ttl_s <= 0:
+            self.flush_seen()
+
+    def forget_seen(self, screen_id: int) -> None:
+        with self._lock:
+            self._seen.discard(screen_id)
+
+    def flush_seen(self) -> None:
+        with self._lock:
+            ids, self._seen = sorted(self._seen), set()
+            self._seen_flushed = time.monotonic()
+        if ids:
+            cutoff = utcnow() - dt.timedelta(seconds=self.seen_every_s)
+            with session_scope(self.engine) as session:
+                session.execute(
+                    update(Screen)
+                    .where(Screen.id.in_(ids))
+                    .where((Screen.last_seen_at.is_(None)) | (Screen.last_seen_at < cutoff))
+                    .values(last_seen_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )

@@ -60,7 +60,8 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        app = create_app(self.engine, self.settings, storage=self.storage)
+        # No head cache: the tests revoke tokens and publish playlists and look at once.
+        app = create_app(self.engine, self.settings, storage=self.storage, head_ttl_s=0)
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
