@@ -81,7 +81,7 @@ def quote_for(session: Any, draft: Draft) -> Any:
     return quote(session, draft)
 
 
-def show_quote(quote: Any, budget_krw: int) -> None:
+def show_quote(quote: Any) -> None:
     """Expected plays, audience, cost per day and the tiers used, with a per-day chart."""
     a, b, c, d = st.columns(4)
     a.metric(t("quote.plays"), f"{int(quote.expected_plays):,}")
@@ -93,18 +93,22 @@ def show_quote(quote: Any, budget_krw: int) -> None:
     for note in quote.notes or []:
         st.caption(note)
     days = pd.DataFrame(quote.days or [])
-    if not days.empty and "day" in days:
-        left, right = st.columns([3, 2])
-        with left:
-            st.markdown(f"**{t('quote.per_day')}**")
-            numeric = [col for col in days.columns if col != "day" and days[col].dtype.kind in "if"]
-            cost_cols = [col for col in numeric if "cost" in col or "krw" in col]
-            st.bar_chart(days.set_index("day")[cost_cols or numeric], height=220)
-        with right:
-            st.markdown(f"**{t('quote.tier_table')}**")
-            st.dataframe(
-                pd.DataFrame(
-                    {t("quote.tier"): list(tiers), t("quote.col_plays"): list(tiers.values())}
-                ),
-                hide_index=True,
-            )
+    if days.empty:
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{t('quote.per_day')}**")
+        chart = days.assign(day=pd.to_datetime(days["day"])).set_index("day")
+        chart = chart.rename(
+            columns={"cost_krw": t("quote.col_cost"), "plays": t("quote.col_plays")}
+        )
+        st.bar_chart(chart[[t("quote.col_cost")]], height=220)
+    with right:
+        st.markdown(f"**{t('quote.tier_table')}**")
+        st.dataframe(
+            pd.DataFrame(
+                {t("quote.tier"): list(tiers), t("quote.col_plays"): list(tiers.values())}
+            ),
+            hide_index=True,
+            width="stretch",
+        )

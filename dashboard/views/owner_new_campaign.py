@@ -147,7 +147,7 @@ draft = campaign_form.Draft(
 with ui.errors():
     with st.spinner(t("new.quoting")), ui.db() as session:
         quote = campaign_form.quote_for(session, draft)
-    campaign_form.show_quote(quote, int(budget))
+    campaign_form.show_quote(quote)
     if st.button(t("new.submit"), type="primary", key="new_submit"):
         with ui.db() as session:
             acting = session.get(User, user.id)
