@@ -135,16 +135,26 @@ def allocate(
         pair_aud = audience[sh]
         ratio = pair_aud / np.maximum(price, 1e-9)
 
-        def run(key: np.ndarray) -> _Greedy:
+        # Fair share of a screen-hour: its airtime open to paid campaigns over their number.
+        k_paid = np.bincount(sh, minlength=n_sh)
+        fair = np.ceil((r_loc + open_pool)[sh] / np.maximum(k_paid[sh], 1)).astype(np.int64)
+
+        def run(key: np.ndarray, limit: np.ndarray | None = None) -> _Greedy:
             order = np.lexsort((sh, cid, -key))
             return _greedy(
-                order, sh, price, is_local, cd_codes, bs_codes, budget0, adv0, r_loc, open_pool
-            )
+                order, sh, price, is_local, cd_codes, bs_codes, budget0, adv0, r_loc, open_pool,
+                limit,
+            )  # fmt: skip
 
         # Pass 1: audience per won. Then re-order by audience surplus per slot m_s − λ_c·p_cs,
         # λ_c the audience per won of the campaign-day's worst used pair (its budget's shadow
         # value), so contested airtime goes to campaigns whose alternatives are poorer.
         best = run(ratio)
+        # Under heavy contention, holding every pair to its fair share first (then lifting the
+        # limit) keeps campaigns with other options from crowding out those without.
+        trial = run(ratio, fair)
+        if (trial.spend, trial.audience(pair_aud)) > (best.spend, best.audience(pair_aud)):
+            best = trial
         for _ in range(IMPROVE_PASSES):
             used = best.placed > 0
             lam = np.full(len(cd_uniques), np.inf)
@@ -153,9 +163,10 @@ def allocate(
             np.maximum.at(max_price, cd_codes, price)
             spent_out = best.budget_left < max_price
             lam = np.where(spent_out & np.isfinite(lam), lam, 0.0)
-            trial = run(pair_aud - lam[cd_codes] * price)
-            if (trial.spend, trial.audience(pair_aud)) > (best.spend, best.audience(pair_aud)):
-                best = trial
+            key = pair_aud - lam[cd_codes] * price
+            for trial in (run(key), run(key, fair)):
+                if (trial.spend, trial.audience(pair_aud)) > (best.spend, best.audience(pair_aud)):
+                    best = trial
         y, z = best.y.tolist(), best.z.tolist()
         res_left, open_left = best.res_left.tolist(), best.open_left.tolist()
         adv_left, budget = best.adv_left.tolist(), best.budget_left.tolist()
@@ -325,8 +336,10 @@ def _greedy(
     adv0: np.ndarray,
     r_loc: np.ndarray,
     open_pool: np.ndarray,
+    limit: np.ndarray | None = None,
 ) -> _Greedy:
-    """One pass over the pairs in ``order``: each takes all its budget, share and pool allow."""
+    """Pass(es) over the pairs in ``order``: each takes all its budget, share and pool allow
+    (first at most ``limit`` plays per pair, then without limit, when ``limit`` is given)."""
     res_left = r_loc.tolist()
     open_left = open_pool.tolist()
     budget = budget0.tolist()
@@ -335,35 +348,11 @@ def _greedy(
     z = [0] * len(sh)
     sh_l, price_l, local_l = sh.tolist(), price.tolist(), is_local.tolist()
     cd_l, bs_l = cd_codes.tolist(), bs_codes.tolist()
-    for i in order.tolist():
-        j = bs_l[i]
-        room = adv_left[j]
-        if room <= 0:
-            continue
-        p = price_l[i]
-        k = cd_l[i]
-        if p > 0:
-            afford = budget[k] // p
-            if afford <= 0:
-                continue
-            room = min(room, afford)
-        s = sh_l[i]
-        placed = 0
-        if local_l[i]:
-            take = min(room, res_left[s])
-            if take > 0:
-                res_left[s] -= take
-                y[i] = take
-                room -= take
-                placed = take
-        take = min(room, open_left[s])
-        if take > 0:
-            open_left[s] -= take
-            z[i] = take
-            placed += take
-        if placed:
-            adv_left[j] -= placed
-            budget[k] -= placed * p
+    order_l = order.tolist()
+    passes = [limit.tolist(), None] if limit is not None else [None]
+    for lim in passes:
+        _greedy_pass(order_l, lim, sh_l, price_l, local_l, cd_l, bs_l, budget, adv_left,
+                     res_left, open_left, y, z)  # fmt: skip
     y_a, z_a = np.array(y, np.int64), np.array(z, np.int64)
     placed_a = y_a + z_a
     return _Greedy(
@@ -376,3 +365,54 @@ def _greedy(
         np.array(budget, np.int64),
         int(np.dot(placed_a, price)),
     )
+
+
+def _greedy_pass(
+    order: list[int],
+    limit: list[int] | None,
+    sh: list[int],
+    price: list[int],
+    local: list[bool],
+    cd: list[int],
+    bs: list[int],
+    budget: list[int],
+    adv_left: list[int],
+    res_left: list[int],
+    open_left: list[int],
+    y: list[int],
+    z: list[int],
+) -> None:
+    """The inner loop, on plain lists (in place): plain Python is fast enough here."""
+    for i in order:
+        j = bs[i]
+        room = adv_left[j]
+        if room <= 0:
+            continue
+        if limit is not None:
+            room = min(room, limit[i] - y[i] - z[i])
+            if room <= 0:
+                continue
+        p = price[i]
+        k = cd[i]
+        if p > 0:
+            afford = budget[k] // p
+            if afford <= 0:
+                continue
+            room = min(room, afford)
+        s = sh[i]
+        placed = 0
+        if local[i]:
+            take = min(room, res_left[s])
+            if take > 0:
+                res_left[s] -= take
+                y[i] += take
+                room -= take
+                placed = take
+        take = min(room, open_left[s])
+        if take > 0:
+            open_left[s] -= take
+            z[i] += take
+            placed += take
+        if placed:
+            adv_left[j] -= placed
+            budget[k] -= placed * p

@@ -124,7 +124,11 @@ def make_instance(
             inside = int(np.sum(hrs // 24 == d))
             if inside:
                 rows_hours.append((c + 1, d, inside, length))
-    eligible = pd.concat(parts, ignore_index=True)
+    eligible = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({"sh": pd.Series(dtype="int64"), "campaign_id": pd.Series(dtype="int64")})
+    )
     campaigns = pd.DataFrame(
         {
             "campaign_id": np.arange(1, n_campaigns + 1),
