@@ -15,7 +15,18 @@ from typing import Any
 from scheduler.errors import LocalcastError
 
 # Subcommand modules, in the order they appear in --help.
-COMMANDS = ["up", "db", "demo", "users", "screens", "traffic", "plan", "worker", "serve", "dashboard"]
+COMMANDS = [
+    "up",
+    "db",
+    "demo",
+    "users",
+    "screens",
+    "traffic",
+    "plan",
+    "worker",
+    "serve",
+    "dashboard",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
