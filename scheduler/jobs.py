@@ -79,7 +79,6 @@ class JobSpec:
     every_s: float | None = None
     daily_at: dt.time | None = None
     run_on_start: bool = False
-    lock_ttl_s: float = 60.0
 
     def with_interval(self, seconds: float) -> JobSpec:
         return JobSpec(
@@ -88,7 +87,6 @@ class JobSpec:
             self.description,
             every_s=seconds,
             run_on_start=self.run_on_start,
-            lock_ttl_s=self.lock_ttl_s,
         )
 
     def fire_time(self, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
@@ -275,7 +273,6 @@ def standard_jobs(settings: Settings | None = None) -> list[JobSpec]:
             "re-plan the rolling horizon and publish playlists",
             every_s=settings.replan_minutes * 60.0,
             run_on_start=True,
-            lock_ttl_s=120.0,
         ),
         JobSpec(
             "traffic_drop",
@@ -336,7 +333,10 @@ def execute(
 ) -> JobRun | None:
     """Run ``spec`` once under its lock and record it. ``None``: the fire time ran elsewhere."""
     settings = settings or get_settings()
-    lock = make_lock(engine, f"job:{spec.name}", worker_id, spec.lock_ttl_s)
+    # Held locks are renewed while the job runs, so the lease only bounds how long a dead
+    # worker's lock lingers on SQLite; the worker lease has the same length.
+    lock_ttl = settings.worker_lease_seconds
+    lock = make_lock(engine, f"job:{spec.name}", worker_id, lock_ttl)
     if not lock.acquire():
         holder = current_holder(engine, lock.name)
         now = utcnow()
@@ -355,6 +355,7 @@ def execute(
             ),
         )
     try:
+        _close_orphans(engine, spec.name)
         run = _insert_run(
             engine,
             JobRun(
@@ -380,7 +381,7 @@ def execute(
         )
         started = time.monotonic()
         error: str | None = None
-        with kept_alive(lock, spec.lock_ttl_s):
+        with kept_alive(lock, lock_ttl):
             try:
                 detail = jsonable(spec.run(ctx)) or {}
                 outcome = "ok"
@@ -405,28 +406,30 @@ def execute(
         lock.release()
 
 
+def _close_orphans(engine: Engine, job: str) -> int:
+    """Close ``running`` rows of ``job``. Call only holding its lock: nobody else runs it now,
+    so such rows were left by a worker that died mid-run."""
+    with session_scope(engine) as session:
+        orphans = session.scalars(
+            select(JobRun).where(JobRun.job == job, JobRun.outcome == "running")
+        ).all()
+        for run in orphans:
+            run.outcome = "error"
+            run.finished_at = utcnow()
+            run.error = f"the worker {run.worker} stopped before the run finished"
+        return len(orphans)
+
+
 def reap_orphaned_runs(engine: Engine, jobs: Iterable[JobSpec], worker_id: str) -> int:
-    """Close ``running`` rows left by a worker that died mid-run (their job lock is free)."""
+    """Close ``running`` rows left by a worker that died mid-run (where the job lock is free)."""
     closed = 0
+    ttl = get_settings().worker_lease_seconds
     for spec in jobs:
-        with session_scope(engine) as session:
-            orphans = session.scalars(
-                select(JobRun).where(JobRun.job == spec.name, JobRun.outcome == "running")
-            ).all()
-            if not orphans:
-                continue
-        lock = make_lock(engine, f"job:{spec.name}", worker_id, spec.lock_ttl_s)
+        lock = make_lock(engine, f"job:{spec.name}", worker_id, ttl)
         if not lock.acquire():
             continue  # it is running somewhere right now
         try:
-            with session_scope(engine) as session:
-                for run in session.scalars(
-                    select(JobRun).where(JobRun.job == spec.name, JobRun.outcome == "running")
-                ):
-                    run.outcome = "error"
-                    run.finished_at = utcnow()
-                    run.error = f"the worker {run.worker} stopped before the run finished"
-                    closed += 1
+            closed += _close_orphans(engine, spec.name)
         finally:
             lock.release()
     return closed

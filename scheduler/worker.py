@@ -68,6 +68,9 @@ class Worker:
         self.lease_s = self.settings.worker_lease_seconds
         self.lock: Lock = make_lock(engine, WORKER_LOCK, self.worker_id, self.lease_s)
         self.scheduler: BackgroundScheduler | None = None
+        # One run of a job at a time in this process: the start-up run and the first scheduled
+        # one are separate APScheduler jobs, so ``max_instances`` alone would not keep them apart.
+        self._running = {name: threading.Lock() for name in self.jobs}
 
     @property
     def active(self) -> bool:
@@ -124,9 +127,10 @@ class Worker:
                     DateTrigger(run_date=utcnow(), timezone=dt.UTC),
                     args=[spec.name],
                     id=f"{spec.name}:startup",
+                    misfire_grace_time=None,  # however busy the start, run it
                 )
+        self.scheduler = scheduler  # before start: the start-up runs check that we are active
         scheduler.start()
-        self.scheduler = scheduler
 
     def _deactivate(self, *, wait: bool) -> None:
         if self.scheduler is not None:
@@ -142,8 +146,13 @@ class Worker:
         self._execute(self.jobs[name], "startup", None)
 
     def _execute(self, spec: JobSpec, trigger: str, scheduled_for: dt.datetime | None) -> None:
-        if not self.active:
-            return  # lost the worker lock between the trigger and now
+        with self._running[spec.name]:
+            if self.active:  # else it lost the worker lock between the trigger and now
+                self._execute_locked(spec, trigger, scheduled_for)
+
+    def _execute_locked(
+        self, spec: JobSpec, trigger: str, scheduled_for: dt.datetime | None
+    ) -> None:
         try:
             execute(
                 self.engine,
