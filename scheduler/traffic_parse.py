@@ -64,7 +64,7 @@ TIMESTAMP_FORMATS = tuple(d + t for d in DATE_FORMATS for t in TIME_SUFFIXES) + 
     "%B %d, %Y %I:%M:%S %p",
     "%b %d, %Y %I:%M:%S %p",
 )
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 _HOUR = re.compile(r"^(\d{1,2})(?::00(?::00)?)?$")
 
 
