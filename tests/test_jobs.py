@@ -273,3 +273,23 @@ def test_replan_runs_the_hooks_first_and_plans_even_if_one_fails(engine: Engine)
     assert seen == [0, 1]
     with session_scope(engine) as session:
         assert len(session.scalars(select(PlanRun)).all()) == 2
+
+
+def test_jobs_run_from_the_command_line(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from scheduler.cli import main
+    from scheduler.settings import get_settings
+
+    monkeypatch.setenv("LOCALCAST_DATABASE_URL", str(sqlite_engine.url))
+    monkeypatch.setenv("LOCALCAST_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        assert main(["jobs", "run", "stale_screens", "--json"]) == 0
+        printed = json.loads(capsys.readouterr().out)
+        assert (printed["job"], printed["outcome"]) == ("stale_screens", "ok")
+        assert main(["jobs", "list"]) == 0
+        assert "traffic_drop" in capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()
+    assert [r.id for r in _runs(sqlite_engine, "stale_screens")] == [printed["id"]]
