@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Sequence
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -79,6 +80,7 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         """Stand by or work until ``stop`` is set; then stop cleanly and free the lock."""
         beat = max(self.lease_s / 3, 0.1)
+        renewed = time.monotonic()
         log.info("worker %s starting (%d jobs)", self.worker_id, len(self.jobs))
         try:
             while not stop.is_set():
@@ -89,10 +91,17 @@ class Worker:
                                 "worker %s lost the worker lock; standing by", self.worker_id
                             )
                             self._deactivate(wait=False)
+                        renewed = time.monotonic()
                     elif self.lock.acquire():
+                        renewed = time.monotonic()
                         self._activate()
                 except Exception:  # the database went away for a moment: keep trying
                     log.exception("worker %s: lock check failed", self.worker_id)
+                    if self.active and time.monotonic() - renewed > self.lease_s - beat:
+                        # Our lease may run out before we can renew it: stop before another
+                        # worker can take over, rather than run jobs alongside it.
+                        log.warning("worker %s cannot renew its lock; standing by", self.worker_id)
+                        self._deactivate(wait=False)
                 stop.wait(beat)
         finally:
             self._deactivate(wait=True)

@@ -293,3 +293,38 @@ def test_jobs_run_from_the_command_line(
     finally:
         get_settings.cache_clear()
     assert [r.id for r in _runs(sqlite_engine, "stale_screens")] == [printed["id"]]
+
+
+def test_a_worker_that_loses_its_lock_stops_running_jobs(sqlite_engine: Engine) -> None:
+    from scheduler.models import JobLock
+    from scheduler.worker import Worker
+
+    ticks: list[str] = []
+    tick = JobSpec("tick", lambda ctx: ticks.append(ctx.worker_id) or {}, "tick", every_s=0.2)
+    settings = Settings(worker_lease_seconds=0.6)
+    worker = Worker(sqlite_engine, jobs=[tick], settings=settings, worker_id="w1")
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(ticks) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert worker.active and ticks
+        with session_scope(sqlite_engine) as session:  # another worker took over the lease
+            lock = session.get(JobLock, "worker")
+            lock.holder, lock.expires_at = "w2", utcnow() + dt.timedelta(minutes=5)
+        deadline = time.monotonic() + 5
+        while worker.active and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not worker.active
+        time.sleep(0.3)
+        seen = len(ticks)
+        time.sleep(0.6)
+        assert len(ticks) == seen  # no more runs once it stood down
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    with session_scope(sqlite_engine) as session:
+        assert session.get(JobLock, "worker").holder == "w2"  # leaving did not free w2's lock
