@@ -54,7 +54,7 @@ def _local_parts(
 ) -> pd.DataFrame:
     """Hour of week, day type and hour of day in local time; holidays count as Sundays."""
     local = pd.DatetimeIndex(hours).tz_convert(tz)
-    dow = local.dayofweek.to_numpy()
+    dow = local.day_of_week.to_numpy()
     if holidays:
         dow = np.where(pd.Index(local.date).isin(list(holidays)), 6, dow)
     hod = local.hour.to_numpy()
