@@ -490,7 +490,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "개선율 = 1 − 모델 오차 / 단순 예측 오차. 0보다 크면 모델이 더 낫습니다.",
         "en": "Skill = 1 − model error / seasonal-naive error; above zero the model is better.",
     },
-    "staff.traffic.backtest_detail": {"ko": "자세히", "en": "Details"},
+    "staff.traffic.backtest_scope": {
+        "ko": "마지막 {days}일, 스크린 {screens}대, {hours} 스크린-시간 · "
+        "MAPE {mape}% (단순 예측 {mape_naive}%)",
+        "en": "Last {days} days, {screens} screens, {hours} screen-hours · "
+        "MAPE {mape}% (seasonal-naive {mape_naive}%)",
+    },
+    "staff.traffic.mae_axis": {
+        "ko": "평균 절대 오차 (시간당 명)",
+        "en": "Mean absolute error (people per hour)",
+    },
     # policy
     "staff.policy.caption": {
         "ko": "지역 소상공인 쿼터와 요금 구간. 변경은 적용 시점부터 유효하며 이력이 남습니다.",
@@ -542,6 +551,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Saved; in force from {when}.",
     },
     "staff.policy.history": {"ko": "이력", "en": "History"},
+    "staff.policy.col_local": {"ko": "지역 최소", "en": "Local min"},
+    "staff.policy.col_public": {"ko": "공공 최소", "en": "Public min"},
+    "staff.policy.col_adv": {"ko": "광고주 최대", "en": "Advertiser max"},
+    "staff.policy.col_release": {"ko": "남는 몫 개방", "en": "Release unused"},
+    "staff.policy.col_discount": {"ko": "할인", "en": "Local discount"},
+    "staff.policy.col_threshold": {"ko": "할증 기준", "en": "Surcharge above"},
+    "staff.policy.col_rate": {"ko": "할증률", "en": "Surcharge"},
     "staff.policy.tier_name": {"ko": "구간", "en": "Tier"},
     "staff.policy.min_traffic": {"ko": "최소 예측 통행량", "en": "From forecast passers-by"},
     "staff.policy.multiplier": {"ko": "배수", "en": "Multiplier"},

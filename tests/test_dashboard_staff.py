@@ -214,6 +214,10 @@ def test_traffic_heatmap_and_holdout_on_three_weeks(city_env) -> None:  # noqa: 
     assert_clean(at)
     labels = [m.label for m in at.metric]
     assert "Model MAE" in labels and "Same hour last week MAE" in labels
+    at.button(key="bt_run").click().run()
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Skill"].endswith("%")
 
 
 def test_schedule_explains_an_item_of_the_current_playlist(city_env) -> None:  # noqa: F811

@@ -50,6 +50,10 @@ with ui.db() as session:
     tier_rows = queries.tier_history(session)
 
 
+def share_column(key: str):  # noqa: ANN201 - a Streamlit column config
+    return st.column_config.NumberColumn(t(key), format="percent")
+
+
 def effective_picker(prefix: str) -> dt.datetime:
     """Date and time in the city's zone when the change takes effect (default: the next hour)."""
     local_now = dt.datetime.now(ui.settings().tz)
@@ -158,6 +162,16 @@ def quota_tab() -> None:
                     t("staff.when"), format="YYYY-MM-DD HH:mm"
                 ),
                 "created_by": t("staff.who"),
+                "local_min_share": share_column("staff.policy.col_local"),
+                "public_min_share": share_column("staff.policy.col_public"),
+                "advertiser_max_share": share_column("staff.policy.col_adv"),
+                "release_unused_local": st.column_config.CheckboxColumn(
+                    t("staff.policy.col_release")
+                ),
+                "local_discount": share_column("staff.policy.col_discount"),
+                "surcharge_threshold": share_column("staff.policy.col_threshold"),
+                "surcharge_rate": share_column("staff.policy.col_rate"),
+                "note": t("staff.policy.note"),
             },
         )
 

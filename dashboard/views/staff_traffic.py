@@ -212,25 +212,44 @@ def forecast_section(screens: pd.DataFrame) -> None:
 def backtest_section() -> None:
     days = st.number_input(t("staff.traffic.holdout_days"), 1, 56, 7, key="bt_days")
     if st.button(t("staff.traffic.run_backtest"), key="bt_run", icon=":material/science:"):
-        with ui.errors(), st.spinner(t("staff.traffic.backtesting")):
-            with ui.db() as session:
-                result = backtest(session, int(days))
-            st.session_state["backtest"] = (
-                result.as_dict() if hasattr(result, "as_dict") else (vars(result))
-            )
+        with ui.errors(), st.spinner(t("staff.traffic.backtesting")), ui.db() as session:
+            st.session_state["backtest"] = backtest(session, int(days)).as_dict()
     result = st.session_state.get("backtest")
     if not result:
         st.caption(t("staff.traffic.backtest_hint"))
         return
-    model, naive = result.get("mae_forecast"), result.get("mae_naive")
     cols = st.columns(3)
-    cols[0].metric(t("staff.traffic.mae_model"), f"{model:,.1f}" if model is not None else "—")
-    cols[1].metric(t("staff.traffic.mae_naive"), f"{naive:,.1f}" if naive is not None else "—")
-    if model is not None and naive:
-        cols[2].metric(t("staff.traffic.skill"), f"{1 - model / naive:.1%}")
+    cols[0].metric(t("staff.traffic.mae_model"), f"{result['mae_forecast']:,.1f}")
+    cols[1].metric(t("staff.traffic.mae_naive"), f"{result['mae_naive']:,.1f}")
+    cols[2].metric(t("staff.traffic.skill"), f"{result['skill']:+.1%}")
     st.caption(t("staff.traffic.skill_help"))
-    with st.expander(t("staff.traffic.backtest_detail")):
-        st.json(result, expanded=False)
+    st.caption(
+        t(
+            "staff.traffic.backtest_scope",
+            days=result["holdout_days"],
+            screens=result["screens"],
+            hours=f"{result['hours']:,}",
+            mape=f"{result['mape_forecast']:.1f}",
+            mape_naive=f"{result['mape_naive']:.1f}",
+        )
+    )
+    bars = pd.DataFrame(
+        {
+            "model": [t("staff.traffic.mae_model"), t("staff.traffic.mae_naive")],
+            "mae": [result["mae_forecast"], result["mae_naive"]],
+        }
+    )
+    st.altair_chart(
+        alt.Chart(bars)
+        .mark_bar()
+        .encode(
+            x=alt.X("mae:Q", title=t("staff.traffic.mae_axis")),
+            y=alt.Y("model:N", title=""),
+            color=alt.Color("model:N", legend=None),
+        )
+        .properties(height=110),
+        width="stretch",
+    )
 
 
 with ui.db() as session:
