@@ -37,7 +37,8 @@ from scheduler.job_locks import current_holder, kept_alive, make_lock
 from scheduler.models import JobRun, Screen, utcnow
 from scheduler.settings import Settings, get_settings
 
-log = logging.getLogger("localcast.worker")
+# Each run is logged here; the worker's own comings and goings on "localcast.worker".
+log = logging.getLogger("localcast.jobs")
 
 # Run with a session before each re-plan, e.g. rendering creatives for new screen sizes.
 PlanHook = Callable[[Session], object]

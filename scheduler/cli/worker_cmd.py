@@ -49,6 +49,7 @@ def before_plan_hooks() -> list[PlanHook]:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    # By default: which worker is active, and failures; --verbose adds a line for every run.
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
