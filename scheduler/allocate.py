@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 # Re-orderings by shadow value after the first greedy pass.
-IMPROVE_PASSES = 2
+IMPROVE_PASSES = 1
 
 RULES = ("local_quota", "public_quota", "paid", "released", "house")
 
