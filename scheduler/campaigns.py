@@ -359,3 +359,16 @@ def resume_campaign(session: Session, campaign: Campaign | int, user: User | Non
 def cancel_campaign(session: Session, campaign: Campaign | int, user: User | None) -> Campaign:
     """End a campaign for good; plays already made stay billed."""
     return _transition(session, campaign, user, CANCELLABLE, "cancelled", "cancelled")
+
+
+def complete_finished_campaigns(session: Session, today: dt.date | None = None) -> list[int]:
+    """Mark approved and paused campaigns whose flight ended before ``today`` as completed."""
+    day = today or city_today()
+    finished = session.scalars(
+        select(Campaign).where(Campaign.status.in_(("approved", "paused")), Campaign.ends_on < day)
+    ).all()
+    for campaign in finished:
+        campaign.status = "completed"
+        campaign.updated_at = utcnow()
+    session.flush()
+    return [c.id for c in finished]

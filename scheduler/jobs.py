@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.billing import roll_up_billing
+from scheduler.campaigns import complete_finished_campaigns
 from scheduler.db import session_scope
 from scheduler.errors import LocalcastError, NotFound
 from scheduler.job_locks import current_holder, kept_alive, make_lock
@@ -257,11 +258,17 @@ def billing_job(ctx: JobContext) -> dict[str, Any]:
 
 
 def housekeeping_job(ctx: JobContext) -> dict[str, Any]:
-    """Forget job runs older than a month (the worker writes a few thousand a day)."""
+    """Complete campaigns whose flight is over; forget job runs older than a month."""
     cutoff = ctx.now - dt.timedelta(days=JOB_RUNS_KEEP_DAYS)
+    today = ctx.now.astimezone(ctx.settings.tz).date()
     with session_scope(ctx.engine) as session:
+        completed = complete_finished_campaigns(session, today)
         result = session.execute(delete(JobRun).where(JobRun.started_at < cutoff))
-        return {"deleted_runs": int(result.rowcount or 0), "before": cutoff.isoformat()}
+        return {
+            "completed_campaigns": completed,
+            "deleted_runs": int(result.rowcount or 0),
+            "runs_before": cutoff.isoformat(),
+        }
 
 
 def standard_jobs(settings: Settings | None = None) -> list[JobSpec]:
@@ -297,7 +304,7 @@ def standard_jobs(settings: Settings | None = None) -> list[JobSpec]:
         JobSpec(
             "housekeeping",
             housekeeping_job,
-            f"delete job runs older than {JOB_RUNS_KEEP_DAYS} days",
+            f"complete finished campaigns; delete job runs older than {JOB_RUNS_KEEP_DAYS} days",
             daily_at=dt.time(0, 45),
         ),
     ]

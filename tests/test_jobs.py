@@ -328,3 +328,44 @@ def test_a_worker_that_loses_its_lock_stops_running_jobs(sqlite_engine: Engine) 
     assert not thread.is_alive()
     with session_scope(sqlite_engine) as session:
         assert session.get(JobLock, "worker").holder == "w2"  # leaving did not free w2's lock
+
+
+def test_housekeeping_completes_finished_campaigns_and_forgets_old_runs(engine: Engine) -> None:
+    from scheduler.models import Business, Campaign
+
+    now = utcnow()
+    today = now.astimezone(ZoneInfo("Asia/Seoul")).date()
+    with session_scope(engine) as session:
+        shop = Business(name="Bakery")
+        session.add(shop)
+        session.flush()
+        for name, status, ends in (
+            ("over", "approved", today - dt.timedelta(days=1)),
+            ("paused over", "paused", today - dt.timedelta(days=3)),
+            ("last day", "approved", today),
+            ("pending over", "pending", today - dt.timedelta(days=3)),
+        ):
+            session.add(
+                Campaign(
+                    business_id=shop.id,
+                    name=name,
+                    status=status,
+                    starts_on=today - dt.timedelta(days=9),
+                    ends_on=ends,
+                    budget_krw=1000,
+                )
+            )
+        session.add(JobRun(job="tick", worker="w", started_at=now - dt.timedelta(days=40)))
+        session.add(JobRun(job="tick", worker="w", started_at=now - dt.timedelta(days=2)))
+    run = run_job_now(engine, "housekeeping", settings=Settings(timezone="Asia/Seoul"))
+    assert run.outcome == "ok", run.error
+    assert run.detail["deleted_runs"] == 1
+    with session_scope(engine) as session:
+        statuses = dict(session.execute(select(Campaign.name, Campaign.status)).all())
+    assert statuses == {
+        "over": "completed",
+        "paused over": "completed",
+        "last day": "approved",
+        "pending over": "pending",
+    }
+    assert len(_runs(engine, "tick")) == 1

@@ -57,7 +57,7 @@ def _runs(engine: Engine) -> list[JobRun]:
         return list(session.scalars(select(JobRun).order_by(JobRun.started_at, JobRun.id)))
 
 
-def _wait_for(engine: Engine, what, timeout: float = 20.0) -> list[JobRun]:
+def _wait_for(engine: Engine, what, timeout: float = 30.0) -> list[JobRun]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         runs = _runs(engine)
