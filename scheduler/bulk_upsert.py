@@ -59,7 +59,23 @@ def _sqlite_runner(
         where=or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in compare)),
     )
     connection = session.connection()
-    return lambda chunk: max(connection.execute(stmt, chunk).rowcount, 0)
+
+    def run(chunk: list[dict[str, Any]]) -> int:
+        if not chunk:
+            return 0
+        compiled = stmt.compile(dialect=connection.dialect, column_keys=list(chunk[0]))
+        names = list(compiled.positiontup or [])
+        processors = [_processor(table, n, connection.dialect) for n in names]
+        # Values converted once here and handed to the driver as plain tuples: SQLAlchemy's
+        # per-row parameter handling would cost more than SQLite's own work.
+        params = [
+            tuple(p(row[n]) if p else row[n] for n, p in zip(names, processors, strict=True))
+            for row in chunk
+        ]
+        result = connection.exec_driver_sql(compiled.string, params)
+        return max(result.rowcount, 0)
+
+    return run
 
 
 def _postgres_runner(
@@ -96,7 +112,12 @@ def _postgres_runner(
     return run
 
 
+def _processor(table: Table, column: str, dialect: Any) -> Callable[[Any], Any] | None:
+    """The column type's bind processing for this dialect (as SQLAlchemy itself would bind it,
+    e.g. SQLite's text format for datetimes), so rows written here match rows the ORM writes."""
+    return table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _bind(table: Table, column: str, value: Any, dialect: Any) -> Any:
-    """The value as the column type would bind it (e.g. aware datetimes converted to UTC)."""
-    processor = table.c[column].type.bind_processor(dialect)
+    processor = _processor(table, column, dialect)
     return processor(value) if processor else value

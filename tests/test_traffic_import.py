@@ -54,6 +54,21 @@ def test_long_file_is_stored_in_utc(engine: Engine) -> None:
         (plaza, dt.datetime(2026, 3, 1, 23, tzinfo=UTC), 120),
         (plaza, dt.datetime(2026, 3, 2, 0, tzinfo=UTC), 95),
     ]
+    with session_scope(engine) as session:
+        # Bulk-written times are stored exactly as the ORM stores them, so equality finds them.
+        session.add(
+            TrafficCount(
+                screen_id=plaza, hour_start=dt.datetime(2026, 3, 2, 1, tzinfo=UTC), count=1
+            )
+        )
+        session.flush()
+        found = session.scalars(
+            select(TrafficCount.count).where(
+                TrafficCount.hour_start >= dt.datetime(2026, 3, 2, 0, tzinfo=UTC),
+                TrafficCount.hour_start <= dt.datetime(2026, 3, 2, 1, tzinfo=UTC),
+            )
+        ).all()
+        assert sorted(found) == [1, 95]
 
 
 def test_wide_file_missing_markers_are_not_zero(engine: Engine) -> None:
