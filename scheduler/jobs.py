@@ -389,7 +389,7 @@ def execute(
         )
         started = time.monotonic()
         error: str | None = None
-        with kept_alive(lock, lock_ttl):
+        with kept_alive(lock, lock_ttl) as lost:
             try:
                 detail = jsonable(spec.run(ctx)) or {}
                 outcome = "ok"
@@ -404,6 +404,8 @@ def execute(
         run.outcome = outcome
         run.error = error
         run.detail = {"trigger": trigger, **detail}
+        if lost.is_set():  # stalled past the lease: another worker may have run it meanwhile
+            run.detail["lock_lost"] = True
         with session_scope(engine) as session:
             session.merge(run)
         log.info(
