@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import String, delete, select, type_coerce
 from sqlalchemy.orm import Session
 
 from scheduler.bulk_upsert import upsert_rows
@@ -251,19 +251,33 @@ def errors(actual: pd.DataFrame, predicted: pd.DataFrame) -> dict[str, float | i
 
 def _history(session: Session, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
     """Usable counts (not suspect) of active screens in [since, until)."""
-    rows = session.execute(
-        select(TrafficCount.screen_id, TrafficCount.hour_start, TrafficCount.count)
-        .join(Screen, Screen.id == TrafficCount.screen_id)
+    counts = TrafficCount.__table__
+    hour = counts.c.hour_start
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    # Thousands of screens x weeks of hours: skip per-row type processing and parse the
+    # column in one vectorised call instead (SQLite keeps UTC text, PostgreSQL timestamptz).
+    raw_hour = type_coerce(hour, String) if sqlite else hour
+    stmt = (
+        select(counts.c.screen_id, raw_hour, counts.c.count)
+        .join(Screen.__table__, Screen.id == counts.c.screen_id)
         .where(
             Screen.status == "active",
-            TrafficCount.suspect.is_(False),
-            TrafficCount.hour_start >= since,
-            TrafficCount.hour_start < until,
+            counts.c.suspect.is_(False),
+            hour >= since,
+            hour < until,
         )
-    ).all()
-    frame = pd.DataFrame(rows, columns=["screen_id", "hour_start", "count"])
-    frame["hour_start"] = pd.to_datetime(frame["hour_start"], utc=True)
-    return frame.astype({"screen_id": "int64", "count": "int64"})
+    )
+    rows = session.connection().execute(stmt).fetchall()
+    screen_ids, hours, values = (
+        (list(col) for col in zip(*rows, strict=True)) if rows else ([], [], [])
+    )
+    return pd.DataFrame(
+        {
+            "screen_id": np.asarray(screen_ids, dtype="int64"),
+            "hour_start": pd.to_datetime(hours, utc=True, format="ISO8601" if sqlite else None),
+            "count": np.asarray(values, dtype="int64"),
+        }
+    )
 
 
 def _active_screens(session: Session) -> pd.DataFrame:
