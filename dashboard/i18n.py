@@ -704,6 +704,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "막대를 누르면 그 항목을 설명합니다.",
         "en": "Click a bar to explain that item.",
     },
+    "staff.schedule.pick_hour": {"ko": "시각", "en": "Hour"},
     "staff.schedule.pick_item": {"ko": "설명할 항목", "en": "Explain item"},
     "staff.schedule.price": {"ko": "1회 단가", "en": "Price per play"},
     "staff.schedule.tier": {"ko": "요금 구간", "en": "Tier"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -69,7 +70,7 @@ def show_flash() -> None:
         st.code(secret, language=None)
 
 
-def labels(prefix: str, values: list[str]):  # noqa: ANN201 - a format_func
+def labels(prefix: str, values: list[str]) -> Callable[[str], str]:
     """A ``format_func`` translating ``values`` now, in this run's language.
 
     A lambda calling ``t`` would run later, possibly outside the session (Streamlit's test

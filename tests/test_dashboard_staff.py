@@ -10,8 +10,9 @@ import datetime as dt
 import re
 
 import pytest
-from dashboard_city import app_as, assert_clean, city_env, page_text  # noqa: F401
+from dashboard_city import CityEnv, app_as, assert_clean, city_env, page_text  # noqa: F401
 from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
 
 from dashboard import nav
 from dashboard.i18n import CATALOGUE
@@ -35,7 +36,7 @@ STAFF_PAGES = [spec.path for spec in nav.STAFF_PAGES]
 KEY_LIKE = re.compile(r"\b(?:staff|page|common)\.[a-z_]+(?:\.[a-z_]+)?\b")
 
 
-def open_page(env, path: str, username: str = "staff", lang: str = "en"):  # noqa: ANN001, ANN201
+def open_page(env: CityEnv, path: str, username: str = "staff", lang: str = "en") -> AppTest:
     at = app_as(env, username, lang=lang)
     at.switch_page(path).run()
     return at
@@ -72,7 +73,7 @@ def test_owner_cannot_open_staff_pages_by_url(city_env) -> None:  # noqa: F811
         assert CATALOGUE[spec.title_key]["en"] not in [t.value for t in at.title]
 
 
-def _reset_review(env, creative_id: int, campaign_id: int) -> None:  # noqa: ANN001
+def _reset_review(env: CityEnv, creative_id: int, campaign_id: int) -> None:
     with session_scope(env.engine) as s:
         s.get(Creative, creative_id).status = "pending"
         s.get(Creative, creative_id).reject_reason = None
@@ -272,7 +273,8 @@ def test_schedule_explains_an_item_of_the_current_playlist(city_env) -> None:  #
     assert "Placed by the local quota" in text  # the most-played item is explained first
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Tier"] == "standard" and metrics["Price per play"] == "₩84"
-    assert "house" in at.selectbox(key="schedule_item_").options[1]
+    picker = next(b for b in at.selectbox if (b.key or "").startswith("schedule_item_"))
+    assert picker.options[0].startswith("A spring sale") and "house" in picker.options[1]
 
 
 def test_reports_show_compliance_and_offer_csv(city_env) -> None:  # noqa: F811
@@ -285,14 +287,35 @@ def test_reports_show_compliance_and_offer_csv(city_env) -> None:  # noqa: F811
     assert len(at.get("download_button")) == 4
 
 
-def test_replan_now_records_a_run(city_env) -> None:  # noqa: F811
+def test_replan_now_publishes_and_the_schedule_shows_the_campaign(city_env) -> None:  # noqa: F811
+    """Re-plan from the Jobs page, then find the approved campaign in a screen's schedule."""
     at = open_page(city_env, "views/staff_jobs.py")
     at.button(key="replan").click().run(timeout=120)
-    assert not at.exception
+    assert_clean(at)
+    assert any(m.value.startswith("Re-plan finished: ok") for m in at.success)
     with session_scope(city_env.engine) as s:
-        runs = s.scalars(select(JobRun).where(JobRun.job == "replan")).all()
-    assert runs and runs[-1].outcome in ("ok", "error", "skipped")
-    assert "Traceback" not in page_text(at)
+        run = s.scalars(select(JobRun).where(JobRun.job == "replan")).all()[-1]
+        assert run.outcome == "ok", run.error
+        screen_id = next(
+            p.screen_id
+            for p in s.scalars(select(Playlist).where(Playlist.is_current.is_(True)))
+            if any(
+                item.get("campaign_id") == city_env.city.campaign_a
+                for item in p.document["items"].values()
+            )
+        )
+    at.switch_page("views/staff_schedule.py").run()
+    at.selectbox(key="schedule_screen").select(screen_id).run()
+    assert_clean(at)
+    hours = len(at.select_slider(key="schedule_hour_").options)
+    for hour in range(hours):  # walk the hours until the campaign shows up
+        at.select_slider(key="schedule_hour_").set_value(hour).run()
+        picker = next(b for b in at.selectbox if (b.key or "").startswith("schedule_item_"))
+        if any(option.startswith("A spring sale") for option in picker.options):
+            break
+    else:
+        pytest.fail("the campaign is in the playlist but not in the schedule")
+    assert_clean(at)
 
 
 def test_policy_and_tiers_save_new_versions(city_env) -> None:  # noqa: F811

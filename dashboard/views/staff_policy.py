@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -50,7 +51,7 @@ with ui.db() as session:
     tier_rows = queries.tier_history(session)
 
 
-def share_column(key: str):  # noqa: ANN201 - a Streamlit column config
+def share_column(key: str) -> Any:
     return st.column_config.NumberColumn(t(key), format="percent")
 
 

@@ -89,27 +89,40 @@ st.caption(t("staff.schedule.click_hint"))
 clicked: list[dict[str, Any]] = []
 if event and getattr(event, "selection", None):
     clicked = list(event.selection.get("pick") or [])
-items = (
-    timeline.groupby(["item_id", "label"], as_index=False)["slots"]
-    .sum()
-    .sort_values("slots", ascending=False)
-)
-labels = {r.item_id: f"{r.label} · {r.item_id}" for r in items.itertuples()}
+clicked_item = clicked[0].get("item_id") if clicked else None
+# A campaign's item is one allocation, so one hour; house content spans many. Pick the hour,
+# then the item in it; a click on a bar picks both.
+hours = [pd.Timestamp(h) for h in sorted(timeline["hour"].unique())]
+of_clicked = timeline.loc[timeline["item_id"] == clicked_item, "hour"]
+hour_names = {i: h.strftime("%a %m-%d %H:%M") for i, h in enumerate(hours)}
+hour = hours[
+    st.select_slider(
+        t("staff.schedule.pick_hour"),
+        list(hour_names),
+        value=hours.index(pd.Timestamp(of_clicked.min())) if len(of_clicked) else 0,
+        format_func=hour_names.__getitem__,
+        key=f"schedule_hour_{clicked_item or ''}",
+    )
+]
+in_hour = timeline[timeline["hour"] == hour]
+labels = {
+    r.item_id: f"{r.label} — {r.slots} × {r.seconds // max(r.slots, 1)} s ({r.share:.0%})"
+    for r in in_hour.itertuples()
+}
 options = list(labels)
-default = clicked[0].get("item_id") if clicked else None
 item_id = st.selectbox(
     t("staff.schedule.pick_item"),
     options,
-    index=options.index(default) if default in options else 0,
+    index=options.index(clicked_item) if clicked_item in options else 0,
     format_func=labels.__getitem__,
-    key=f"schedule_item_{default or ''}",
+    key=f"schedule_item_{clicked_item or ''}_{hour:%Y%m%d%H}",
 )
 
 item: dict[str, Any] = (document.get("items") or {}).get(item_id, {})
 explain: dict[str, Any] = item.get("explain") or {}
 rows = timeline[timeline["item_id"] == item_id]
 with st.container(border=True):
-    st.markdown(f"#### {labels[item_id]}")
+    st.markdown(f"#### {labels[item_id]} · {hour:%m-%d %H:%M}")
     if explain.get("rule"):
         st.info(explain["rule"])
     cols = st.columns(4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -117,7 +119,7 @@ def overview(frame: pd.DataFrame) -> None:
 def screen_fields(prefix: str, zones: pd.DataFrame, current: pd.Series | None = None) -> dict:
     """The shared form fields of registration and editing; returns core keyword arguments."""
 
-    def value(name: str, default):  # noqa: ANN001, ANN202 - form defaults of mixed types
+    def value(name: str, default: Any) -> Any:
         if current is None or pd.isna(current[name]):
             return default
         return current[name]
