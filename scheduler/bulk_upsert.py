@@ -65,7 +65,7 @@ def _sqlite_runner(
             return 0
         compiled = stmt.compile(dialect=connection.dialect, column_keys=list(chunk[0]))
         names = list(compiled.positiontup or [])
-        processors = [_processor(table, n, connection.dialect) for n in names]
+        processors = [_memo(_processor(table, n, connection.dialect)) for n in names]
         # Values converted once here and handed to the driver as plain tuples: SQLAlchemy's
         # per-row parameter handling would cost more than SQLite's own work.
         params = [
@@ -106,7 +106,10 @@ def _postgres_runner(
             f'INSERT INTO "{table.name}" ({quoted}) SELECT * FROM unnest({arrays}) '
             f"ON CONFLICT ({conflict}) DO UPDATE SET {sets} WHERE {where}"
         )
-        params = {c: [_bind(table, c, row[c], dialect) for row in chunk] for c in names}
+        params = {}
+        for c in names:
+            convert = _memo(_processor(table, c, dialect))
+            params[c] = [convert(row[c]) if convert else row[c] for row in chunk]
         return max(connection.execute(sql, params).rowcount, 0)
 
     return run
@@ -118,6 +121,19 @@ def _processor(table: Table, column: str, dialect: Any) -> Callable[[Any], Any] 
     return table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _bind(table: Table, column: str, value: Any, dialect: Any) -> Any:
-    processor = _processor(table, column, dialect)
-    return processor(value) if processor else value
+def _memo(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """Remember conversions: the same hours recur for every screen of a file."""
+    if processor is None:
+        return None
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = out = processor(value)
+            return out
+        except TypeError:  # unhashable
+            return processor(value)
+
+    return convert

@@ -207,14 +207,14 @@ def import_traffic(
         )
         session.add(record)
         session.flush()
-    report.import_id = record.id
+    report.import_id = import_id = record.id
     rows = [
         {
             "screen_id": int(s),
             "hour_start": h,
             "count": int(c),
             "suspect": bool(x),
-            "import_id": record.id,
+            "import_id": import_id,
         }
         for s, h, c, x in zip(
             rows_frame["screen_id"],
