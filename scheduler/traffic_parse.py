@@ -24,6 +24,7 @@ Rules (documented for staff in the import report):
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Mapping
@@ -80,6 +81,8 @@ class Observations:
     layout: str  # "long" or "wide"
     blank_rows: int
     ignored_columns: list[str] = field(default_factory=list)
+    # Rows with the wrong number of fields: (row, fields, text); each counts as one rejected value.
+    malformed: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -105,22 +108,40 @@ def normalise_names(names: pd.Series) -> pd.Series:
 
 
 def read_csv_bytes(data: bytes) -> pd.DataFrame:
-    """The CSV as strings exactly as written (no NA guessing), header kept as column names."""
+    """The CSV as strings exactly as written (no NA guessing), header kept as column names.
+
+    ``_row`` holds each record's number (the header is row 1). Rows with a different number of
+    fields than the header are left out and listed in ``attrs["malformed"]`` as
+    (row, fields, text), to be reported: guessing which cell is which would be worse.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     if not text.strip():
         raise LayoutError("The file is empty.")
-    frame = pd.read_csv(
-        io.StringIO(text),
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,
-        skip_blank_lines=False,
-        skipinitialspace=True,
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    header = [h.strip() for h in next(reader)]
+    width = len(header)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    malformed: list[tuple[int, int, str]] = []
+    for number, record in enumerate(reader, start=2):
+        if len(record) == width:
+            rows.append(record)
+            numbers.append(number)
+        elif not record or not any(cell.strip() for cell in record):
+            rows.append([""] * width)  # a blank line, counted as blank later
+            numbers.append(number)
+        else:
+            malformed.append((number, len(record), ",".join(record)[:80]))
+    frame = (
+        pd.DataFrame(rows, columns=header, dtype=str)
+        if rows
+        else pd.DataFrame(columns=header, dtype=str)
     )
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame["_row"] = np.asarray(numbers, dtype="int64")
+    frame.attrs["malformed"] = malformed
     return frame
 
 
@@ -142,12 +163,13 @@ def to_observations(raw: pd.DataFrame, columns: Mapping[str, str] | None = None)
     ``columns`` renames source columns first (``{"Sensor": "location", "Old name": "New name"}``);
     in wide files it can also rename location columns.
     """
+    malformed = list(raw.attrs.get("malformed", []))
+    if "_row" not in raw:
+        raw = raw.assign(_row=np.arange(2, len(raw) + 2))
     raw = raw.rename(columns=dict(columns or {}))
     if raw.columns.duplicated().any():
         dupes = sorted(set(raw.columns[raw.columns.duplicated()]))
         raise LayoutError(f"Columns appear twice: {', '.join(dupes)}. Rename one with --columns.")
-    # CSV row numbers as a person sees them: the header is row 1.
-    raw = raw.assign(_row=np.arange(2, len(raw) + 2))
     data_cols = [c for c in raw.columns if c != "_row"]
     blank = (raw[data_cols].apply(lambda s: s.str.strip()) == "").all(axis=1)
     blank_rows = int(blank.sum())
@@ -180,7 +202,7 @@ def to_observations(raw: pd.DataFrame, columns: Mapping[str, str] | None = None)
             frame["location"] = "screen:" + frame["location"]
         used = set(time_cols.values()) | {loc_col, found["count"]}
         ignored = [c for c in data_cols if c not in used]
-        return Observations(frame, "long", blank_rows, ignored)
+        return Observations(frame, "long", blank_rows, ignored, malformed)
 
     if found["count"] or loc_col:
         missing = "a location column" if found["count"] else "a count column"
@@ -206,7 +228,7 @@ def to_observations(raw: pd.DataFrame, columns: Mapping[str, str] | None = None)
     )
     for canonical, source in time_cols.items():
         frame[canonical] = long[source].to_numpy()
-    return Observations(frame, "wide", blank_rows, [])
+    return Observations(frame, "wide", blank_rows, [], malformed)
 
 
 def _best_format(values: pd.Series, formats: tuple[str, ...]) -> tuple[str | None, pd.Series]:
@@ -287,6 +309,7 @@ REASONS = {
     "conflicting_duplicate": "this hour for this location appears in several rows with "
     "different counts; none was kept",
     "unknown_location": "no screen is mapped to this location",
+    "wrong_field_count": "the row has a different number of fields than the header",
 }
 
 
@@ -369,6 +392,26 @@ def validate(obs: Observations, known_locations: set[str], tz: str) -> Validated
         REASONS[c].format(tz=tz, first=f)
         for c, f in zip(problems["code"], first_row[rejected], strict=True)
     ]
+    if obs.malformed:
+        problems = pd.concat(
+            [
+                problems,
+                pd.DataFrame(
+                    {
+                        "row": [m[0] for m in obs.malformed],
+                        "column": "",
+                        "location": "",
+                        "value": [m[2] for m in obs.malformed],
+                        "code": "wrong_field_count",
+                        "reason": [
+                            f"the row has {m[1]} fields, not as many as the header"
+                            for m in obs.malformed
+                        ],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     reasons = {str(k): int(v) for k, v in problems["code"].value_counts().items()}
     if obs.layout == "wide":
         problems = _one_per_unknown_column(problems)

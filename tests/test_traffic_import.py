@@ -137,6 +137,18 @@ def test_every_kind_of_bad_row_is_reported(engine: Engine) -> None:
     assert sum(report.reasons.values()) == report.rows_rejected
 
 
+def test_rows_with_the_wrong_number_of_fields_are_reported(engine: Engine) -> None:
+    csv = b"location,timestamp,count\nA,2026-01-01 00:00,5,7\nA,2026-01-01 01:00,6\nA,x\n"
+    with session_scope(engine) as session:
+        _screens(session, "A")
+        report = import_traffic(session, csv, filename="ragged.csv", tz="Asia/Seoul")
+    assert [(p["row"], p["code"]) for p in report.problems] == [
+        (2, "wrong_field_count"),
+        (4, "wrong_field_count"),
+    ]
+    assert (report.rows_kept, report.rows_rejected, report.values) == (1, 2, 3)
+
+
 def test_bad_hours_in_date_hour_files(engine: Engine) -> None:
     csv = b"date,hour,count,location\n1-Jan-12,0,4,A\n1-Jan-12,24,4,A\n,,,A\n32-Jan-12,1,4,A\n"
     with session_scope(engine) as session:
