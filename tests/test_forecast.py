@@ -175,7 +175,10 @@ def test_cli_backtest_json(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatc
     get_settings.cache_clear()
     try:
         assert main(["traffic", "backtest", "--holdout-days", "7", "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert main(["traffic", "backtest", "--json", "--holiday", "2026-03-18"]) == 0
+        with_holiday = json.loads(capsys.readouterr().out)
+        assert with_holiday["mae_forecast"] != out["mae_forecast"]
     finally:
         get_settings.cache_clear()
-    out = json.loads(capsys.readouterr().out)
     assert out["holdout_days"] == 7 and out["mae_forecast"] < out["mae_naive"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable
@@ -55,6 +56,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     back = sub.add_parser("backtest", help="forecast error vs seasonal-naive on recent history")
     back.add_argument("--holdout-days", type=int, default=7)
+    back.add_argument(
+        "--holiday",
+        action="append",
+        type=dt.date.fromisoformat,
+        default=[],
+        metavar="YYYY-MM-DD",
+        help="a public holiday, forecast like a Sunday (repeatable)",
+    )
     back.add_argument("--json", action="store_true", help="print one JSON object")
     back.set_defaults(handler=_backtest)
 
@@ -139,6 +148,6 @@ def _import(args: argparse.Namespace) -> int:
 
 def _backtest(args: argparse.Namespace) -> int:
     with session_scope() as session:
-        report = backtest(session, args.holdout_days)
+        report = backtest(session, args.holdout_days, holidays=frozenset(args.holiday))
     emit(args, report.as_dict(), report.summary())
     return 0
