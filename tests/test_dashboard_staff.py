@@ -32,6 +32,10 @@ from scheduler.models import (
     utcnow,
 )
 
+# One seeded SQLite city per module: the pages' queries run on PostgreSQL in the core's own tests
+# (tests/test_reports.py), and a second backend here would double the slowest tests of the suite.
+sqlite_city = pytest.mark.parametrize("city_env", ["sqlite"], indirect=True)
+
 STAFF_PAGES = [spec.path for spec in nav.STAFF_PAGES]
 KEY_LIKE = re.compile(r"\b(?:staff|page|common)\.[a-z_]+(?:\.[a-z_]+)?\b")
 
@@ -42,6 +46,7 @@ def open_page(env: CityEnv, path: str, username: str = "staff", lang: str = "en"
     return at
 
 
+@sqlite_city
 @pytest.mark.parametrize("username,lang", [("staff", "en"), ("admin", "ko")])
 def test_every_staff_page_runs_cleanly(city_env, username: str, lang: str) -> None:  # noqa: F811
     """One session walks through every staff page (staff in English, admin in Korean)."""
@@ -62,6 +67,7 @@ def test_every_label_key_of_the_staff_pages_is_in_the_catalogue() -> None:
     assert sorted(used - set(CATALOGUE)) == []
 
 
+@sqlite_city
 def test_owner_cannot_open_staff_pages_by_url(city_env) -> None:  # noqa: F811
     from streamlit.util import calc_hash
 
@@ -80,6 +86,7 @@ def _reset_review(env: CityEnv, creative_id: int, campaign_id: int) -> None:
         s.get(Campaign, campaign_id).status = "pending"
 
 
+@sqlite_city
 def test_review_approve_and_reject_change_the_database(city_env) -> None:  # noqa: F811
     city = city_env.city
     _reset_review(city_env, city.creative_b, city.campaign_b)
@@ -113,6 +120,7 @@ def test_review_approve_and_reject_change_the_database(city_env) -> None:  # noq
     assert "approved" in page_text(at)
 
 
+@sqlite_city
 def test_verify_business_records_who_and_when(city_env) -> None:  # noqa: F811
     business_id = city_env.city.business_b
     at = open_page(city_env, "views/staff_businesses.py")
@@ -131,6 +139,7 @@ def test_verify_business_records_who_and_when(city_env) -> None:  # noqa: F811
         assert s.get(Business, business_id).is_small_local is False
 
 
+@sqlite_city
 def test_register_screen_shows_token_once_and_edit_saves(city_env) -> None:  # noqa: F811
     at = open_page(city_env, "views/staff_screens.py")
     at.text_input(key="reg_name").input("Test kiosk")
@@ -172,6 +181,7 @@ def test_register_screen_shows_token_once_and_edit_saves(city_env) -> None:  # n
         assert s.get(Screen, screen_id).token_hash is None
 
 
+@sqlite_city
 def test_pairing_an_unknown_code_shows_a_message(city_env) -> None:  # noqa: F811
     at = open_page(city_env, "views/staff_screens.py")
     at.text_input(key="pair_code").input("ZZZZZZ")
@@ -183,6 +193,7 @@ def test_pairing_an_unknown_code_shows_a_message(city_env) -> None:  # noqa: F81
         assert s.scalar(select(Screen).where(Screen.name == "Paired kiosk")) is None
 
 
+@sqlite_city
 def test_traffic_upload_reports_rows_and_stores_counts(city_env) -> None:  # noqa: F811
     screen_id = city_env.city.screen_ids[1]
     csv = (
@@ -203,6 +214,7 @@ def test_traffic_upload_reports_rows_and_stores_counts(city_env) -> None:  # noq
         assert sorted(stored) == [90, 120]
 
 
+@sqlite_city
 def test_traffic_heatmap_and_holdout_on_three_weeks(city_env) -> None:  # noqa: F811
     screen_id = city_env.city.screen_ids[2]
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -221,6 +233,7 @@ def test_traffic_heatmap_and_holdout_on_three_weeks(city_env) -> None:  # noqa: 
     assert metrics["Skill"].endswith("%")
 
 
+@sqlite_city
 def test_schedule_explains_an_item_of_the_current_playlist(city_env) -> None:  # noqa: F811
     city = city_env.city
     hour = utcnow().replace(minute=0, second=0, microsecond=0)
@@ -277,6 +290,7 @@ def test_schedule_explains_an_item_of_the_current_playlist(city_env) -> None:  #
     assert picker.options[0].startswith("A spring sale") and "house" in picker.options[1]
 
 
+@sqlite_city
 def test_reports_show_compliance_and_offer_csv(city_env) -> None:  # noqa: F811
     at = open_page(city_env, "views/staff_reports.py")
     assert_clean(at)
@@ -287,6 +301,7 @@ def test_reports_show_compliance_and_offer_csv(city_env) -> None:  # noqa: F811
     assert len(at.get("download_button")) == 4
 
 
+@sqlite_city
 def test_replan_now_publishes_and_the_schedule_shows_the_campaign(city_env) -> None:  # noqa: F811
     """Re-plan from the Jobs page, then find the approved campaign in a screen's schedule."""
     at = open_page(city_env, "views/staff_jobs.py")
@@ -318,6 +333,7 @@ def test_replan_now_publishes_and_the_schedule_shows_the_campaign(city_env) -> N
     assert_clean(at)
 
 
+@sqlite_city
 def test_policy_and_tiers_save_new_versions(city_env) -> None:  # noqa: F811
     at = open_page(city_env, "views/staff_policy.py")
     assert_clean(at)
