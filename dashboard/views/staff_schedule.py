@@ -90,37 +90,49 @@ clicked: list[dict[str, Any]] = []
 if event and getattr(event, "selection", None):
     clicked = list(event.selection.get("pick") or [])
 clicked_item = clicked[0].get("item_id") if clicked else None
-# A campaign's item is one allocation, so one hour; house content spans many. Pick the hour,
-# then the item in it; a click on a bar picks both.
-hours = [pd.Timestamp(h) for h in sorted(timeline["hour"].unique())]
-of_clicked = timeline.loc[timeline["item_id"] == clicked_item, "hour"]
-hour_names = {i: h.strftime("%a %m-%d %H:%M") for i, h in enumerate(hours)}
-hour = hours[
-    st.select_slider(
+# Pick what (a campaign, or house content), then one of the hours it plays in: each campaign
+# item is one allocation, so one hour. A click on a bar picks both.
+timeline["what"] = [
+    f"c{int(c)}" if pd.notna(c) else str(r)
+    for c, r in zip(timeline["campaign_id"], timeline["rule"], strict=True)
+]
+totals = timeline.groupby("what", as_index=False).agg(
+    label=("label", "first"), slots=("slots", "sum")
+)
+totals = totals.sort_values("slots", ascending=False)
+names = dict(zip(totals["what"], totals["label"], strict=True))
+clicked_rows = timeline[timeline["item_id"] == clicked_item]
+clicked_what = clicked_rows["what"].iloc[0] if len(clicked_rows) else None
+whats = list(names)
+what = st.selectbox(
+    t("staff.schedule.pick_item"),
+    whats,
+    index=whats.index(clicked_what) if clicked_what in whats else 0,
+    format_func=names.__getitem__,
+    key=f"schedule_item_{clicked_item or ''}",
+)
+plays_in = timeline[timeline["what"] == what].sort_values("hour").reset_index(drop=True)
+hour_names = {i: h.strftime("%a %m-%d %H:%M") for i, h in enumerate(plays_in["hour"])}
+clicked_at = plays_in.index[plays_in["item_id"] == clicked_item]
+index = 0
+if len(plays_in) > 1:
+    index = st.select_slider(
         t("staff.schedule.pick_hour"),
         list(hour_names),
-        value=hours.index(pd.Timestamp(of_clicked.min())) if len(of_clicked) else 0,
+        value=int(clicked_at[0]) if len(clicked_at) else 0,
         format_func=hour_names.__getitem__,
-        key=f"schedule_hour_{clicked_item or ''}",
+        key=f"schedule_hour_{what}_{clicked_item or ''}",
     )
-]
-in_hour = timeline[timeline["hour"] == hour]
+chosen = plays_in.iloc[index]
+item_id, hour = chosen["item_id"], chosen["hour"]
 labels = {
-    r.item_id: f"{r.label} — {r.slots} × {r.seconds // max(r.slots, 1)} s ({r.share:.0%})"
-    for r in in_hour.itertuples()
+    item_id: f"{chosen['label']} — {chosen['slots']} × "
+    f"{chosen['seconds'] // max(chosen['slots'], 1)} s ({chosen['share']:.0%})"
 }
-options = list(labels)
-item_id = st.selectbox(
-    t("staff.schedule.pick_item"),
-    options,
-    index=options.index(clicked_item) if clicked_item in options else 0,
-    format_func=labels.__getitem__,
-    key=f"schedule_item_{clicked_item or ''}_{hour:%Y%m%d%H}",
-)
 
 item: dict[str, Any] = (document.get("items") or {}).get(item_id, {})
 explain: dict[str, Any] = item.get("explain") or {}
-rows = timeline[timeline["item_id"] == item_id]
+rows = plays_in
 with st.container(border=True):
     st.markdown(f"#### {labels[item_id]} · {hour:%m-%d %H:%M}")
     if explain.get("rule"):
