@@ -21,6 +21,7 @@ COMMANDS = [
     "demo",
     "users",
     "screens",
+    "ads",
     "traffic",
     "plan",
     "worker",

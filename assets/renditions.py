@@ -1,0 +1,300 @@
+"""Renditions: a creative fitted to each screen resolution, a thumbnail, and previews.
+
+A rendition is made once per creative and size and stored content-addressed. Large JPEG masters
+are decoded at a reduced scale (``Image.draft``) and resized with ``reducing_gap`` (``reduce``
+first, then a Lanczos pass), so a 24-megapixel photo never decodes at full size for a small screen.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Iterable, Sequence
+
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from assets.geometry import Placement, fit_within, place
+from assets.normalise import parse_colour
+from assets.storage import Storage, sha256_hex
+from scheduler.models import Creative, Rendition, Screen
+
+Size = tuple[int, int]
+Progress = Callable[[int], object]
+
+RENDITION_FORMAT = "JPEG"
+# Quality 90 with full-resolution colour (4:4:4): small coloured text keeps crisp edges.
+RENDITION_QUALITY = 90
+THUMBNAIL_SIDE = 320
+REDUCING_GAP = 3.0
+# Creatives worth rendering ahead of time: pending ones too, so a preview is ready for review.
+RENDERED_STATUSES = ("pending", "approved")
+
+
+def encode(image: Image.Image, fmt: str = RENDITION_FORMAT) -> bytes:
+    buffer = io.BytesIO()
+    if fmt == "JPEG":
+        image.save(buffer, "JPEG", quality=RENDITION_QUALITY, subsampling=0, optimize=True)
+    elif fmt == "WEBP":
+        image.save(buffer, "WEBP", quality=RENDITION_QUALITY, method=4)
+    else:
+        raise ValueError(f"unknown rendition format {fmt!r}")
+    return buffer.getvalue()
+
+
+def fit_image(
+    image: Image.Image,
+    size: Size,
+    fit: str,
+    focal: tuple[float, float],
+    background: tuple[int, int, int],
+    *,
+    reducing_gap: float | None = REDUCING_GAP,
+) -> Image.Image:
+    """``image`` fitted onto a ``size`` canvas (exactly that size)."""
+    placement = place(image.size, size, fit, focal)
+    scaled = image.resize(
+        placement.size, Image.Resampling.LANCZOS, box=placement.box, reducing_gap=reducing_gap
+    )
+    if scaled.size == tuple(size):
+        return scaled
+    canvas = Image.new("RGB", size, background)
+    canvas.paste(scaled, placement.offset)
+    return canvas
+
+
+def _draft_request(src: Size, placement: Placement) -> Size:
+    """The smallest decoded size that still gives full detail for ``placement``."""
+    scale = min(1.0, placement.scale)
+    return max(1, math.ceil(src[0] * scale)), max(1, math.ceil(src[1] * scale))
+
+
+class MasterImage:
+    """The stored master of a creative, decoded as cheaply as each target size allows."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._full: Image.Image | None = None
+        with Image.open(io.BytesIO(data)) as probe:
+            self.size: Size = probe.size
+            self.is_jpeg = probe.format == "JPEG"
+
+    def for_placement(self, placement: Placement) -> Image.Image:
+        if self.is_jpeg and placement.scale < 0.5:
+            image = Image.open(io.BytesIO(self.data))
+            image.draft("RGB", _draft_request(self.size, placement))
+            image.load()
+            return image
+        if self._full is None:
+            self._full = Image.open(io.BytesIO(self.data))
+            self._full.load()
+        return self._full
+
+    def render(
+        self, size: Size, fit: str, focal: tuple[float, float], background: tuple[int, int, int]
+    ) -> Image.Image:
+        image = self.for_placement(place(self.size, size, fit, focal))
+        image = image if image.mode == "RGB" else image.convert("RGB")
+        return fit_image(image, size, fit, focal, background)
+
+    def thumbnail(self) -> Image.Image:
+        size = fit_within(self.size, THUMBNAIL_SIDE)
+        return self.render(size, "contain", (0.5, 0.5), (0, 0, 0))
+
+
+def _creative_style(creative: Creative) -> tuple[str, tuple[float, float], tuple[int, int, int]]:
+    return creative.fit, (creative.focal_x, creative.focal_y), parse_colour(creative.background)
+
+
+def _save_row(session: Session, creative: Creative, row: Rendition) -> Rendition:
+    """Insert a rendition; if another worker made the same one meanwhile, use theirs."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(
+            select(Rendition).where(
+                Rendition.creative_id == creative.id,
+                Rendition.width_px == row.width_px,
+                Rendition.height_px == row.height_px,
+                Rendition.purpose == row.purpose,
+            )
+        )
+        if existing is None:
+            raise
+        return existing
+    return row
+
+
+def _ensure(
+    session: Session,
+    storage: Storage,
+    creative: Creative,
+    targets: Sequence[tuple[str, Size]],
+    progress: Progress | None = None,
+) -> tuple[list[Rendition], int]:
+    rows = session.scalars(select(Rendition).where(Rendition.creative_id == creative.id)).all()
+    have = {(r.purpose, r.width_px, r.height_px): r for r in rows}
+    master: MasterImage | None = None
+    fit, focal, background = _creative_style(creative)
+    result: list[Rendition] = []
+    made = 0
+    for purpose, size in targets:
+        if master is None and (purpose == "thumbnail" or (purpose, *size) not in have):
+            master = MasterImage(storage.get(creative.sha256))
+        if purpose == "thumbnail":
+            assert master is not None
+            size = fit_within(master.size, THUMBNAIL_SIDE)
+        row = have.get((purpose, *size))
+        if row is not None and storage.exists(row.sha256):
+            result.append(row)
+            if progress:
+                progress(1)
+            continue
+        if master is None:
+            master = MasterImage(storage.get(creative.sha256))
+        if purpose == "thumbnail":
+            image = master.thumbnail()
+        else:
+            image = master.render(size, fit, focal, background)
+        data = encode(image)
+        digest = storage.put(data, "image/jpeg")
+        if row is not None:  # the file had gone missing: it is back under the same name
+            row.sha256, row.size_bytes, row.format = digest, len(data), RENDITION_FORMAT
+        else:
+            row = _save_row(
+                session,
+                creative,
+                Rendition(
+                    creative_id=creative.id,
+                    purpose=purpose,
+                    width_px=size[0],
+                    height_px=size[1],
+                    format=RENDITION_FORMAT,
+                    sha256=digest,
+                    size_bytes=len(data),
+                ),
+            )
+            have[(purpose, *size)] = row
+        result.append(row)
+        made += 1
+        if progress:
+            progress(1)
+    return result, made
+
+
+def ensure_renditions(
+    session: Session, storage: Storage, creative: Creative, sizes: Iterable[Size]
+) -> list[Rendition]:
+    """One screen rendition of ``creative`` per size (made on demand), in the order given."""
+    targets = [("screen", (int(w), int(h))) for w, h in sizes]
+    return _ensure(session, storage, creative, targets)[0]
+
+
+def ensure_thumbnail(session: Session, storage: Storage, creative: Creative) -> Rendition:
+    return _ensure(session, storage, creative, [("thumbnail", (0, 0))])[0][0]
+
+
+def active_screen_sizes(session: Session) -> list[Size]:
+    """Every distinct resolution among active screens, largest first."""
+    rows = session.execute(
+        select(Screen.width_px, Screen.height_px).where(Screen.status == "active").distinct()
+    ).all()
+    return sorted({(int(w), int(h)) for w, h in rows}, key=lambda s: (-s[0] * s[1], s))
+
+
+def ensure_all_renditions(
+    session: Session, storage: Storage, *, progress: Progress | None = None
+) -> int:
+    """Every pending or approved creative × every active screen size, plus thumbnails.
+
+    Returns how many renditions were made (0 when everything was already there).
+    """
+    sizes = active_screen_sizes(session)
+    creatives = session.scalars(
+        select(Creative).where(Creative.status.in_(RENDERED_STATUSES)).order_by(Creative.id)
+    ).all()
+    targets = [("thumbnail", (0, 0))] + [("screen", size) for size in sizes]
+    made = 0
+    for creative in creatives:
+        made += _ensure(session, storage, creative, targets, progress)[1]
+    return made
+
+
+def rendition_for(
+    session: Session, storage: Storage, creative: Creative, width: int, height: int
+) -> Rendition:
+    """The screen rendition of ``creative`` for one resolution, made now if it is new."""
+    return ensure_renditions(session, storage, creative, [(width, height)])[0]
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except Exception:  # Pillow without FreeType: the bitmap font still labels the preview
+        return ImageFont.load_default()
+
+
+def preview_image(
+    session: Session,
+    storage: Storage,
+    creative: Creative,
+    sizes: Iterable[Size] | None = None,
+    *,
+    height: int = 360,
+) -> bytes:
+    """A PNG showing the ad as it will appear on each screen size, side by side and labelled.
+
+    ``sizes`` defaults to the resolutions of the active screens (1080×1920 when there are none).
+    Each panel is the real rendition (made on demand), scaled to ``height`` inside a bezel.
+    """
+    wanted = list(sizes) if sizes is not None else active_screen_sizes(session)
+    wanted = wanted or [(1080, 1920)]
+    rows = ensure_renditions(session, storage, creative, wanted)
+    bezel, gap, label_h = 10, 24, 28
+    panels: list[tuple[Image.Image, str]] = []
+    for row in rows:
+        with Image.open(io.BytesIO(storage.get(row.sha256))) as shot:
+            scale = height / row.height_px
+            panel_size = (max(1, round(row.width_px * scale)), height)
+            panels.append(
+                (
+                    shot.convert("RGB").resize(panel_size, Image.Resampling.LANCZOS),
+                    f"{row.width_px} x {row.height_px}",
+                )
+            )
+    total_w = sum(p.width + 2 * bezel for p, _ in panels) + gap * (len(panels) + 1)
+    sheet = Image.new("RGB", (total_w, height + 2 * bezel + label_h + 2 * gap), (245, 245, 245))
+    draw = ImageDraw.Draw(sheet)
+    font = _font(16)
+    x = gap
+    for panel, label in panels:
+        draw.rounded_rectangle(
+            (x, gap, x + panel.width + 2 * bezel - 1, gap + height + 2 * bezel - 1),
+            radius=bezel,
+            fill=(30, 30, 30),
+        )
+        sheet.paste(panel, (x + bezel, gap + bezel))
+        draw.text((x, gap + height + 2 * bezel + 6), label, fill=(40, 40, 40), font=font)
+        x += panel.width + 2 * bezel + gap
+    buffer = io.BytesIO()
+    sheet.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+__all__ = [
+    "RENDITION_FORMAT",
+    "MasterImage",
+    "active_screen_sizes",
+    "encode",
+    "ensure_all_renditions",
+    "ensure_renditions",
+    "ensure_thumbnail",
+    "fit_image",
+    "preview_image",
+    "rendition_for",
+    "sha256_hex",
+]
