@@ -59,7 +59,9 @@ def log_in(engine: Engine, username: str, password: str, *, hours: int) -> str:
     return token
 
 
-def user_for_token(engine: Engine, token: str | None, now: dt.datetime | None = None):
+def user_for_token(
+    engine: Engine, token: str | None, now: dt.datetime | None = None
+) -> SessionUser | None:
     """The user of a live session, or None when the token is unknown, ended, expired or disabled."""
     if not token:
         return None

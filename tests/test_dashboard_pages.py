@@ -206,3 +206,21 @@ def test_owner_books_a_campaign_after_a_live_quote(city_env) -> None:
             )
         ).one()
     assert row[0] == city_env.city.business_a and row[1] == "pending" and len(row[2]) == 1
+
+
+def test_every_literal_label_key_is_in_the_catalogue() -> None:
+    import re
+
+    used: set[str] = set()
+    for path in [*nav.DASHBOARD_DIR.glob("*.py"), *nav.DASHBOARD_DIR.glob("views/*.py")]:
+        used |= set(re.findall(r"\bt\(\s*\"([a-z_]+\.[a-z_.]+)\"", path.read_text()))
+    assert used, "no label keys found"
+    assert sorted(used - set(CATALOGUE)) == []
+
+
+def test_money_and_times_are_shown_the_city_way(city_env) -> None:
+    from dashboard.i18n import local_time, money
+
+    assert money(12300) == "₩12,300" and money(-5) == "-₩5" and money(None) == "—"
+    noon_utc = dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC)
+    assert local_time(noon_utc) == "2026-03-01 12:00"  # Asia/Seoul is UTC+9

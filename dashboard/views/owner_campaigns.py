@@ -55,7 +55,9 @@ st.dataframe(overview, hide_index=True, width="stretch")
 own_ids = [c.id for c in campaigns]
 labels = {c.id: f"{c.name} (#{c.id})" for c in campaigns}
 requested = st.query_params.get("campaign")
-index = 0
+# Open on the campaign most worth a look: one that is running, else the newest.
+live = [i for i, c in enumerate(campaigns) if c.status in ("approved", "paused")]
+index = live[0] if live else 0
 if requested is not None:
     try:
         index = own_ids.index(int(requested))
