@@ -738,15 +738,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No campaign was planned or played in this period.",
     },
     "staff.reports.screen_hours": {"ko": "스크린-시간", "en": "Screen-hours"},
-    "staff.reports.met_rate": {"ko": "쿼터 충족률", "en": "Hours meeting the quota"},
+    "staff.reports.met_rate": {"ko": "지역 광고로 충족", "en": "Met by local ads"},
+    "staff.reports.compliant_rate": {"ko": "쿼터 준수", "en": "Compliant"},
+    "staff.reports.breaches": {"ko": "위반 스크린-시간", "en": "Breaches"},
     "staff.reports.mean_share": {"ko": "평균 지역 비율", "en": "Mean local share"},
     "staff.reports.local_share": {"ko": "지역 비율", "en": "Local share"},
-    "staff.reports.meets": {"ko": "충족", "en": "meets"},
-    "staff.reports.below": {"ko": "미달", "en": "below"},
+    "staff.reports.quota": {"ko": "쿼터", "en": "Quota"},
+    "staff.reports.status": {"ko": "판정", "en": "Status"},
+    "staff.reports.shortfall": {"ko": "부족한 지역 재생", "en": "Local plays short"},
+    "staff.reports.per_screen": {"ko": "스크린별 표", "en": "Per screen"},
+    "staff.reports.status_met": {"ko": "지역 광고로 충족", "en": "met by local ads"},
+    "staff.reports.status_reserve_kept": {
+        "ko": "지역 수요 부족, 몫 보존",
+        "en": "reserve kept (no more local demand)",
+    },
+    "staff.reports.status_released": {"ko": "정책에 따라 개방", "en": "released by policy"},
+    "staff.reports.status_breached": {"ko": "위반", "en": "breached"},
     "staff.reports.quota_hint": {
-        "ko": "칸마다 한 스크린-시간. 검은 테두리: 쿼터 미달. 아래 막대의 점선이 쿼터입니다.",
-        "en": "Each cell is a screen-hour; a black border marks one below the quota. The dashed "
-        "line below is the quota.",
+        "ko": "칸마다 한 스크린-시간, 색은 지역 광고 비율. "
+        "굵은 검은 테두리: 다른 광고주가 지역 몫을 차지한 위반. "
+        "지역 수요가 없어 몫을 공공 안내·자체 콘텐츠로 채운 시간은 준수입니다.",
+        "en": "Each cell is a screen-hour coloured by its local share. A thick black border marks "
+        "a breach: other advertisers took the local reserve. Hours short of local ads whose "
+        "reserve went to public notices or house content are compliant.",
     },
     "staff.reports.revenue_total": {"ko": "기간 매출", "en": "Revenue in the period"},
     "staff.reports.revenue": {"ko": "매출 (원)", "en": "Revenue (KRW)"},

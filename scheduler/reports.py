@@ -55,27 +55,50 @@ def latest_plan_rows(alloc: pd.DataFrame) -> pd.DataFrame:
 def local_share_compliance(alloc: pd.DataFrame) -> pd.DataFrame:
     """Small-local share of airtime per screen-hour against the quota in force.
 
-    ``alloc`` columns: ``screen_id``, ``hour_start``, ``plays``, ``is_local`` (bool), ``slots``
-    (slots the hour offers) and ``quota`` (``local_min_share`` in force). The share is taken over
-    the hour's available airtime (``slots``), as the design states the quota. ``meets`` is True
-    when the share reaches the quota; ``shortfall_plays`` is how many local plays were missing.
+    ``alloc`` columns: ``screen_id``, ``hour_start``, ``plays``, ``is_local`` (bool), ``rule``,
+    ``slots`` (slots the hour offers) and ``quota`` (``local_min_share`` in force). Shares are of
+    the hour's available airtime, as the design states the quota.
+
+    The quota binds "as long as local demand exists", so an hour short of local ads is not a
+    breach by itself. ``status`` says which case an hour is in:
+
+    - ``met``: local ads filled at least the quota;
+    - ``reserve_kept``: fewer local ads (no more local demand), and the rest of the local reserve
+      went to public notices or house content, not to other advertisers;
+    - ``released``: fewer local ads and part of the reserve was released to other advertisers,
+      which the policy allowed (placement rule ``released``);
+    - ``breached``: paid ads of other advertisers took more than ``1 - quota`` of the airtime.
+
+    ``compliant`` is every status but ``breached``; ``shortfall_plays`` counts the local plays
+    missing to reach the quota.
     """
     cols = [
         "screen_id",
         "hour_start",
         "local_plays",
+        "other_paid_plays",
+        "released_plays",
         "total_plays",
         "slots",
         "local_share",
         "quota",
         "meets",
+        "status",
+        "compliant",
         "shortfall_plays",
     ]
     if alloc.empty:
         return pd.DataFrame(columns=cols)
-    frame = alloc.assign(local_plays=alloc["plays"].where(alloc["is_local"].astype(bool), 0))
+    local = alloc["is_local"].astype(bool)
+    frame = alloc.assign(
+        local_plays=alloc["plays"].where(local, 0),
+        other_paid_plays=alloc["plays"].where(~local & (alloc["rule"] == "paid"), 0),
+        released_plays=alloc["plays"].where(~local & (alloc["rule"] == "released"), 0),
+    )
     grouped = frame.groupby(["screen_id", "hour_start"], as_index=False).agg(
         local_plays=("local_plays", "sum"),
+        other_paid_plays=("other_paid_plays", "sum"),
+        released_plays=("released_plays", "sum"),
         total_plays=("plays", "sum"),
         slots=("slots", "max"),
         quota=("quota", "max"),
@@ -83,22 +106,40 @@ def local_share_compliance(alloc: pd.DataFrame) -> pd.DataFrame:
     airtime = grouped["slots"].where(grouped["slots"] > 0, grouped["total_plays"]).clip(lower=1)
     grouped["local_share"] = grouped["local_plays"] / airtime
     grouped["meets"] = grouped["local_share"] + SHARE_TOLERANCE >= grouped["quota"]
+    breached = grouped["other_paid_plays"] / airtime > 1 - grouped["quota"] + SHARE_TOLERANCE
+    grouped["status"] = np.select(
+        [grouped["meets"], breached, grouped["released_plays"] > 0],
+        ["met", "breached", "released"],
+        default="reserve_kept",
+    )
+    grouped["compliant"] = grouped["status"] != "breached"
     needed = np.ceil(grouped["quota"] * airtime - SHARE_TOLERANCE)
     grouped["shortfall_plays"] = (needed - grouped["local_plays"]).clip(lower=0).astype(int)
     return grouped[cols].sort_values(["screen_id", "hour_start"]).reset_index(drop=True)
 
 
 def compliance_by_screen(compliance: pd.DataFrame) -> pd.DataFrame:
-    """Per screen: hours planned, hours meeting the quota, their rate and the mean local share."""
-    cols = ["screen_id", "hours", "hours_met", "met_rate", "mean_local_share"]
+    """Per screen: hours planned, hours where local ads met the quota, hours compliant (met, or
+    the reserve kept for lack of local demand), their rates and the mean local share."""
+    cols = [
+        "screen_id",
+        "hours",
+        "hours_met",
+        "met_rate",
+        "hours_compliant",
+        "compliant_rate",
+        "mean_local_share",
+    ]
     if compliance.empty:
         return pd.DataFrame(columns=cols)
     out = compliance.groupby("screen_id", as_index=False).agg(
         hours=("hour_start", "count"),
         hours_met=("meets", "sum"),
+        hours_compliant=("compliant", "sum"),
         mean_local_share=("local_share", "mean"),
     )
     out["met_rate"] = out["hours_met"] / out["hours"]
+    out["compliant_rate"] = out["hours_compliant"] / out["hours"]
     return out[cols]
 
 

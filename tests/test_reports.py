@@ -34,26 +34,44 @@ def test_latest_plan_rows_keeps_newest_run_per_screen_hour() -> None:
 def test_local_share_compliance_against_quota() -> None:
     alloc = pd.DataFrame(
         {
-            "screen_id": [1, 1, 1, 2, 2],
-            "hour_start": [H0, H0, H0, H0, H0],
-            "plays": [216, 100, 44, 100, 260],
-            "is_local": [True, False, False, True, False],
-            "slots": [360] * 5,
-            "quota": [0.6] * 5,
+            "screen_id": [1, 1, 1, 2, 2, 3, 3, 4, 4, 4],
+            "hour_start": [H0] * 10,
+            "plays": [216, 100, 44, 100, 260, 50, 310, 50, 130, 60],
+            "is_local": [True, False, False, True, False, True, False, True, False, False],
+            "rule": [
+                "local_quota",
+                "paid",
+                "house",
+                "local_quota",
+                "paid",
+                "local_quota",
+                "house",
+                "local_quota",
+                "paid",
+                "released",
+            ],
+            "slots": [360] * 10,
+            "quota": [0.6] * 10,
         }
     )
     out = reports.local_share_compliance(alloc).set_index("screen_id")
     assert out.loc[1, "local_share"] == pytest.approx(0.6)
-    assert bool(out.loc[1, "meets"]) is True
-    assert out.loc[1, "shortfall_plays"] == 0
-    assert bool(out.loc[2, "meets"]) is False
+    assert out.loc[1, "status"] == "met" and out.loc[1, "shortfall_plays"] == 0
+    # Other advertisers took 260 of 360 slots, more than the 40 % left outside the reserve.
+    assert out.loc[2, "status"] == "breached" and not out.loc[2, "compliant"]
     assert out.loc[2, "shortfall_plays"] == 116  # 0.6 * 360 = 216 needed, 100 planned
+    # Little local demand, and the rest of the reserve went to house content: compliant.
+    assert out.loc[3, "status"] == "reserve_kept" and out.loc[3, "compliant"]
+    assert out.loc[4, "status"] == "released" and out.loc[4, "compliant"]
     summary = reports.compliance_by_screen(out.reset_index()).set_index("screen_id")
     assert summary.loc[1, "met_rate"] == 1.0 and summary.loc[2, "met_rate"] == 0.0
+    assert summary.loc[3, "met_rate"] == 0.0 and summary.loc[3, "compliant_rate"] == 1.0
 
 
 def test_local_share_compliance_empty() -> None:
-    empty = pd.DataFrame(columns=["screen_id", "hour_start", "plays", "is_local", "slots", "quota"])
+    empty = pd.DataFrame(
+        columns=["screen_id", "hour_start", "plays", "is_local", "rule", "slots", "quota"]
+    )
     assert reports.local_share_compliance(empty).empty
     assert reports.compliance_by_screen(reports.local_share_compliance(empty)).empty
 

@@ -12,6 +12,15 @@ from dashboard import queries, staff_ui, ui
 from dashboard.i18n import money, t
 from scheduler import reports
 
+# Status colours: green when local ads met the quota, blue when the reserve was kept for lack of
+# local demand, amber when the policy released it, red for a breach.
+STATUS_COLOURS = {
+    "met": "#16a34a",
+    "reserve_kept": "#60a5fa",
+    "released": "#f59e0b",
+    "breached": "#dc2626",
+}
+
 ui.require_role("staff", "admin")
 ui.page_title("page.staff_reports", "staff.reports.caption")
 
@@ -49,67 +58,90 @@ with tab_quota:
     else:
         compliance = compliance.merge(screens, on="screen_id", how="left")
         per_screen = reports.compliance_by_screen(compliance).merge(screens, on="screen_id")
-        cols = st.columns(3)
-        cols[0].metric(t("staff.reports.screen_hours"), len(compliance))
+        statuses = staff_ui.labels("staff.reports.status_", list(STATUS_COLOURS))
+        cols = st.columns(4)
+        cols[0].metric(t("staff.reports.screen_hours"), f"{len(compliance):,}")
         cols[1].metric(t("staff.reports.met_rate"), f"{compliance['meets'].mean():.1%}")
-        cols[2].metric(t("staff.reports.mean_share"), f"{compliance['local_share'].mean():.1%}")
+        cols[2].metric(t("staff.reports.compliant_rate"), f"{compliance['compliant'].mean():.1%}")
+        cols[3].metric(t("staff.reports.breaches"), int((~compliance["compliant"]).sum()))
         heat = compliance.assign(
             hour=staff_ui.local(compliance["hour_start"]),
-            status=compliance["meets"].map(
-                {True: t("staff.reports.meets"), False: t("staff.reports.below")}
-            ),
+            status_label=compliance["status"].map(statuses),
         )
         chart = (
             alt.Chart(heat)
             .mark_rect()
             .encode(
-                x=alt.X("hour:T", title=t("staff.schedule.hour"), axis=alt.Axis(format="%m-%d %H")),
+                x=alt.X(
+                    "yearmonthdatehours(hour):T",
+                    title=t("staff.schedule.hour"),
+                    axis=alt.Axis(format="%m-%d %H"),
+                ),
                 y=alt.Y("screen:N", title=t("staff.screen"), sort="ascending"),
                 color=alt.Color(
                     "local_share:Q",
                     title=t("staff.reports.local_share"),
                     scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
                 ),
-                stroke=alt.condition(alt.datum.meets, alt.value(None), alt.value("#111111")),
+                # A breach gets a thick black outline, whatever its colour.
+                stroke=alt.condition(alt.datum.compliant, alt.value(None), alt.value("#111111")),
+                strokeWidth=alt.condition(alt.datum.compliant, alt.value(0), alt.value(2)),
                 tooltip=[
-                    "screen",
-                    alt.Tooltip("hour:T", format="%Y-%m-%d %H:%M"),
-                    alt.Tooltip("local_share:Q", format=".1%"),
-                    alt.Tooltip("quota:Q", format=".0%"),
-                    "status",
-                    "shortfall_plays",
+                    alt.Tooltip("screen:N", title=t("staff.screen")),
+                    alt.Tooltip("hour:T", title=t("staff.schedule.hour"), format="%Y-%m-%d %H:%M"),
+                    alt.Tooltip(
+                        "local_share:Q", title=t("staff.reports.local_share"), format=".1%"
+                    ),
+                    alt.Tooltip("quota:Q", title=t("staff.reports.quota"), format=".0%"),
+                    alt.Tooltip("status_label:N", title=t("staff.reports.status")),
+                    alt.Tooltip("shortfall_plays:Q", title=t("staff.reports.shortfall")),
                 ],
             )
             .properties(height=max(200, 14 * heat["screen"].nunique()))
         )
         st.altair_chart(chart, width="stretch")
         st.caption(t("staff.reports.quota_hint"))
+        counts = heat.groupby(["screen", "status_label", "status"], as_index=False).size()
         bars = (
-            alt.Chart(per_screen)
+            alt.Chart(counts)
             .mark_bar()
             .encode(
                 x=alt.X(
-                    "mean_local_share:Q",
-                    title=t("staff.reports.mean_share"),
+                    "sum(size):Q",
+                    title=t("staff.reports.screen_hours"),
+                    stack="normalize",
                     axis=alt.Axis(format="%"),
                 ),
-                y=alt.Y("screen:N", sort="-x", title=t("staff.screen")),
+                y=alt.Y("screen:N", title=t("staff.screen")),
                 color=alt.Color(
-                    "met_rate:Q",
-                    title=t("staff.reports.met_rate"),
-                    scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
+                    "status_label:N",
+                    title=t("staff.reports.status"),
+                    scale=alt.Scale(
+                        domain=[statuses(k) for k in STATUS_COLOURS],
+                        range=list(STATUS_COLOURS.values()),
+                    ),
                 ),
-                tooltip=["screen", "hours", "hours_met", alt.Tooltip("met_rate:Q", format=".0%")],
+                order=alt.Order("status:N"),
+                tooltip=["screen", "status_label", "size"],
             )
+            .properties(height=max(200, 14 * counts["screen"].nunique()))
         )
-        quota_rule = (
-            alt.Chart(pd.DataFrame({"quota": [float(compliance["quota"].max())]}))
-            .mark_rule(color="#111111", strokeDash=[4, 4])
-            .encode(x="quota:Q")
-        )
-        st.altair_chart(
-            (bars + quota_rule).properties(height=max(200, 14 * len(per_screen))), width="stretch"
-        )
+        st.altair_chart(bars, width="stretch")
+        with st.expander(t("staff.reports.per_screen")):
+            st.dataframe(
+                per_screen[["screen", "hours", "hours_met", "hours_compliant", "mean_local_share"]],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "screen": t("staff.screen"),
+                    "hours": t("staff.reports.screen_hours"),
+                    "hours_met": t("staff.reports.met_rate"),
+                    "hours_compliant": t("staff.reports.compliant_rate"),
+                    "mean_local_share": st.column_config.NumberColumn(
+                        t("staff.reports.mean_share"), format="percent"
+                    ),
+                },
+            )
         staff_ui.csv_download(compliance, "local_share_compliance.csv", "dl_quota")
 
 with tab_revenue:

@@ -67,7 +67,12 @@ chart = (
     alt.Chart(timeline)
     .mark_bar()
     .encode(
-        x=alt.X("hour:T", title=t("staff.schedule.hour"), axis=alt.Axis(format="%a %H:%M")),
+        # With an hour time unit each bar spans its whole hour.
+        x=alt.X(
+            "yearmonthdatehours(hour):T",
+            title=t("staff.schedule.hour"),
+            axis=alt.Axis(format="%a %H:%M"),
+        ),
         y=alt.Y("sum(minutes):Q", title=t("staff.schedule.minutes"), stack="zero"),
         color=alt.Color(f"{colour_by or 'label'}:N", title=t("staff.schedule.item")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
