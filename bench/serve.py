@@ -98,6 +98,19 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def wait_bodies(base: str, expected: int, timeout: float = 600) -> float:
+    """Wait until the workers have rendered every current playlist (as after a publish)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        for line in httpx.get(f"{base}/metrics", timeout=30).text.splitlines():
+            if line.startswith("localcast_playlist_bodies_cached ") and (
+                float(line.split()[1]) >= expected
+            ):
+                return time.monotonic() - started
+        time.sleep(1)
+    raise RuntimeError(f"the API did not render {expected} playlist bodies in {timeout} s")
+
+
 def document(screen_id: int, start: dt.datetime, hours: int, items: dict, media: dict) -> dict:
     ids = list(items)
     return {
@@ -471,6 +484,8 @@ def main() -> int:
         )
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/healthz", timeout=120)
+        prepared = wait_bodies(base, 2 * screens)
+        print(f"both workers rendered {screens:,} playlists each in {prepared:.0f} s", flush=True)
         nginx, nginx_port, nginx_etag = start_nginx(workdir, seeded["body"])
         nginx_targets = workdir / "nginx-targets.txt"
         nginx_targets.write_text(

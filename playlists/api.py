@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,12 +20,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from assets.storage import Storage, content_type_of, storage_from_settings
+from playlists.directory import BodyCache, ScreenDirectory
 from playlists.observability import AccessLogMiddleware, Metrics
+from playlists.poll import PlaylistPoll
 from playlists.schemas import (
     ErrorOut,
     HealthOut,
@@ -33,7 +37,6 @@ from playlists.schemas import (
     PlayBatchOut,
     PlaylistOut,
 )
-from playlists.serving import BodyCache, HeadCache, etag_matches, quoted_etag
 from scheduler.db import engine_for, session_scope
 from scheduler.errors import (
     AuthenticationFailed,
@@ -47,6 +50,7 @@ from scheduler.models import Screen, utcnow
 from scheduler.pairing import CODE_TTL, poll_pairing, start_pairing
 from scheduler.proof_of_play import record_plays
 from scheduler.screens import screen_for_token
+from scheduler.security import hash_token
 from scheduler.settings import Settings, get_settings
 
 PLAYER_DIR = Path(__file__).parent / "player"
@@ -106,34 +110,60 @@ class _PlayerFiles(StaticFiles):
         return response
 
 
+class ScreenAPI(FastAPI):
+    """FastAPI, with playlist polls answered ahead of the middleware stack (``playlists.poll``)."""
+
+    poll: PlaylistPoll | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.poll is not None and await self.poll.asgi(scope, receive, send):
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
     engine: Engine | None = None,
     settings: Settings | None = None,
     storage: Storage | None = None,
     *,
-    head_ttl_s: float = 2.0,
+    refresh_s: float = 1.0,
 ) -> FastAPI:
     """The screen API on ``engine`` (default: the configured database).
 
-    ``head_ttl_s``: how long a worker may reuse "token → screen, current ETag" before asking the
-    database again. Screens poll every minute, so a revoked token or a new playlist showing up
-    two seconds late costs nothing, while 10,000 polling screens cost far fewer queries.
+    ``refresh_s``: how often each worker checks the database for changed tokens and playlists;
+    a request never uses a snapshot older than twice that, so a revoked token is refused and a
+    new playlist served within 2 s by default. 0 checks on every request (tests).
     """
     settings = settings or get_settings()
     engine = engine or _api_engine(settings.effective_database_url)
     storage = storage or storage_from_settings(settings)
     metrics = Metrics()
-    bodies = BodyCache()
-    heads = HeadCache(engine, ttl_s=head_ttl_s)
     interval_s = settings.poll_seconds
+    heads = ScreenDirectory(engine, refresh_s=refresh_s)
+    bodies = BodyCache(engine, interval_s, on_change=metrics.bodies_cached.set)
+    # After each change every worker renders the new playlists before the screens ask for them.
+    heads.on_reload = lambda current: bodies.prefetch(
+        [(h.playlist_id, h.etag) for h in current if h.playlist_id is not None and h.etag]
+    )
+    poller = PlaylistPoll(heads, bodies, metrics)
 
-    app = FastAPI(
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        heads.start()
+        try:
+            yield
+        finally:
+            heads.stop()
+
+    app = ScreenAPI(
         title="localcast screen API",
         version="1",
         description="Pairing, playlists, files and proof of play for the city's screens.",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
+    app.poll = poller
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(AccessLogMiddleware, metrics=metrics)
     app.state.metrics = metrics
@@ -177,13 +207,9 @@ def create_app(
     )
     def prometheus() -> Response:
         heads.flush_seen()
-        since = utcnow() - dt.timedelta(minutes=5)
-        with session_scope(engine) as session:
-            seen = session.scalar(
-                select(func.count()).select_from(Screen).where(Screen.last_seen_at >= since)
-            )
+        seen = heads.screens_seen_since(utcnow() - dt.timedelta(minutes=5))
         return Response(
-            metrics.exposition(int(seen or 0)),
+            metrics.exposition(seen),
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
@@ -224,7 +250,7 @@ def create_app(
             return PairingPollOut(status="paired", screen_id=screen.id, token=token)
 
     def _authorised(request: Request, screen_id: int, authorization: str | None) -> Any:
-        head = heads.get(_bearer(authorization))
+        head = heads.head(hash_token(_bearer(authorization)))
         if head is None or head.status != "active":
             raise AuthenticationFailed("Unknown or revoked screen token.")
         request.scope.setdefault("state", {})["screen_id"] = head.screen_id
@@ -232,7 +258,8 @@ def create_app(
             raise PermissionDenied(
                 f"This token belongs to screen {head.screen_id}; a screen reads only its own."
             )
-        heads.seen(head)
+        if heads.seen(head.screen_id):
+            heads.flush_seen()
         return head
 
     @app.get(
@@ -245,29 +272,17 @@ def create_app(
         tags=["screens"],
         summary="The screen's current playlist (send If-None-Match to get 304 when unchanged)",
     )
-    def playlist(
-        request: Request,
+    async def playlist(
         screen_id: int,
         authorization: Annotated[str | None, Header()] = None,
         if_none_match: Annotated[str | None, Header()] = None,
+        accept_encoding: Annotated[str | None, Header()] = None,
     ) -> Any:
-        head = _authorised(request, screen_id, authorization)
-        if head.playlist_id is None or head.etag is None:
-            raise NotFound(
-                f"No playlist is published for screen {screen_id} yet; keep showing house content.",
-                code="no_playlist",
-            )
-        etag = quoted_etag(head.etag)
-        headers = {"ETag": etag, "Cache-Control": "no-cache"}
-        if etag_matches(if_none_match, head.etag):
-            metrics.playlists.labels("304").inc()
-            return Response(status_code=304, headers=headers)
-        with session_scope(engine) as session:
-            body = bodies.body(session, head.playlist_id, head.etag, interval_s)
-        if body is None:  # replaced between the two queries: the screen asks again
-            raise NotFound("The playlist changed while it was read; ask again.", code="retry")
-        metrics.playlists.labels("200").inc()
-        return Response(body, media_type="application/json", headers=headers)
+        # Declared for the schema and validation; GET polls are answered by ``app.poll`` before
+        # routing, with the same code.
+        answer = await poller.answer(screen_id, authorization, if_none_match, accept_encoding)
+        headers = {k.decode(): v.decode() for k, v in answer.headers if k != b"content-length"}
+        return Response(answer.body, status_code=answer.status, headers=headers)
 
     @app.post(
         "/api/v1/screens/{screen_id}/plays",

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,6 +51,34 @@ class Metrics:
             ["outcome", "reason"],
             registry=self.registry,
         )
+
+        self.bodies_cached = Gauge(
+            "localcast_playlist_bodies_cached",
+            "Rendered playlist bodies held in memory, summed over live workers",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._served: dict[str, Any] = {}
+
+    def observe_request(self, route: str, method: str, status: int, elapsed: float) -> None:
+        """Count one request and its latency (labelled children cached: this runs per request)."""
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(route, method, str(status)),
+                self.latency.labels(route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
+
+    def playlist_served(self, status: str) -> None:
+        child = self._served.get(status)
+        if child is None:
+            child = self._served[status] = self.playlists.labels(status)
+        child.inc()
 
     def exposition(self, screens_seen: int) -> bytes:
         """The text exposition, plus the 304 share and screens seen in the last 5 minutes."""
@@ -109,19 +137,27 @@ class AccessLogMiddleware:
             template = getattr(route, "path", None) or "unmatched"
             if template.startswith("/player"):
                 template = "/player"
-            self.metrics.requests.labels(template, scope["method"], str(status["code"])).inc()
-            self.metrics.latency.labels(template).observe(elapsed)
-            if access_log.isEnabledFor(logging.INFO):
-                record: dict[str, Any] = {
-                    "ts": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "route": template,
-                    "status": status["code"],
-                    "ms": round(elapsed * 1000, 2),
-                    "client": (scope.get("client") or ("", 0))[0],
-                }
-                screen_id = scope.get("state", {}).get("screen_id")
-                if screen_id is not None:
-                    record["screen_id"] = screen_id
-                access_log.info(json.dumps(record, separators=(",", ":")))
+            self.metrics.observe_request(template, scope["method"], status["code"], elapsed)
+            access_record(
+                scope, template, status["code"], elapsed, scope.get("state", {}).get("screen_id")
+            )
+
+
+def access_record(
+    scope: Scope, template: str, status: int, elapsed: float, screen_id: int | None
+) -> None:
+    """One JSON line for one request, if the access log is on."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    record: dict[str, Any] = {
+        "ts": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+        "method": scope["method"],
+        "path": scope["path"],
+        "route": template,
+        "status": status,
+        "ms": round(elapsed * 1000, 2),
+        "client": (scope.get("client") or ("", 0))[0],
+    }
+    if screen_id is not None:
+        record["screen_id"] = screen_id
+    access_log.info(json.dumps(record, separators=(",", ":")))

@@ -47,8 +47,11 @@ def free_port() -> int:
 class LiveServer:
     """The screen API under uvicorn in a thread; can be stopped and started on the same port."""
 
-    def __init__(self, engine: Engine, data_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, engine: Engine, data_dir: Path, port: int | None = None, refresh_s: float = 0
+    ) -> None:
         self.engine = engine
+        self.refresh_s = refresh_s
         self.settings = Settings(data_dir=data_dir, poll_seconds=60)
         self.storage = LocalStorage(self.settings.assets_dir)
         self.port = port or free_port()
@@ -60,8 +63,8 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        # No head cache: the tests revoke tokens and publish playlists and look at once.
-        app = create_app(self.engine, self.settings, storage=self.storage, head_ttl_s=0)
+        # refresh_s=0 by default: tests revoke tokens and publish playlists and look at once.
+        app = create_app(self.engine, self.settings, storage=self.storage, refresh_s=self.refresh_s)
         config = uvicorn.Config(
             app,
             host="127.0.0.1",

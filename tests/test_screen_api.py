@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -313,3 +314,49 @@ def test_operations_endpoints(engine: Engine, server: LiveServer, client: httpx.
     with session_scope(engine) as session:
         n = session.scalar(select(func.count()).select_from(Screen))
     assert n == 1
+
+
+def test_snapshot_follows_revocation_rotation_and_publishing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """With the per-worker snapshot on (as in production), changes show within 2 s."""
+    live = LiveServer(engine, tmp_path / "data", refresh_s=0.5)
+    live.start()
+    try:
+        screen_id, token = _screen(engine, "Snapshot")
+        with session_scope(engine) as session:
+            first = publish_playlist(session, session.get(Screen, screen_id), live.storage)
+        url = f"/api/v1/screens/{screen_id}/playlist"
+        with httpx.Client(base_url=live.url, timeout=10) as http:
+            # A token the snapshot has not loaded yet is looked up at once.
+            plain = http.get(url, headers={**_auth(token), "Accept-Encoding": "identity"})
+            assert plain.status_code == 200 and plain.headers["vary"] == "Accept-Encoding"
+            assert "content-encoding" not in plain.headers
+            assert plain.json()["version"] == first.document["version"]
+            tag = plain.headers["etag"]
+            assert http.get(url, headers={**_auth(token), "If-None-Match": tag}).status_code == 304
+
+            def until(status: int, headers: dict[str, str]) -> float:
+                started = time.monotonic()
+                while time.monotonic() - started < 5:
+                    if http.get(url, headers=headers).status_code == status:
+                        return time.monotonic() - started
+                    time.sleep(0.05)
+                raise AssertionError(f"no {status} within 5 s")
+
+            with session_scope(engine) as session:
+                newer = publish_playlist(session, session.get(Screen, screen_id), live.storage)
+            assert until(200, {**_auth(token), "If-None-Match": tag}) < 2.0
+            fresh = http.get(url, headers=_auth(token))
+            assert fresh.headers["etag"] == f'"{newer.playlist.etag}"'
+
+            with session_scope(engine) as session:
+                revoke_token(session, screen_id)
+            assert until(401, _auth(token)) < 2.0
+            assert http.get(url, headers=_auth(token)).status_code == 401
+            with session_scope(engine) as session:
+                rotated = issue_token(session.get(Screen, screen_id))
+            assert http.get(url, headers=_auth(rotated)).status_code == 200
+            assert http.get(url, headers=_auth(token)).status_code == 401
+    finally:
+        live.stop()
