@@ -72,11 +72,15 @@ def demo_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     cli = [sys.executable, "-m", "scheduler.cli"]
     for step in (["db", "upgrade"], ["demo", "seed", "--no-images"]):
         subprocess.run([*cli, *step], env=env, cwd=ROOT, check=True, capture_output=True)
-    log = (data_dir / "up.log").open("wb")
+    log_path = data_dir / "up.log"
+    log = log_path.open("wb")
     process = subprocess.Popen([*cli, "up"], env=env, cwd=ROOT, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{env['LOCALCAST_DASHBOARD_PORT']}"
     try:
-        _wait_http(f"{url}/_stcore/health", 90)
+        try:
+            _wait_http(f"{url}/_stcore/health", 90)
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}; localcast up said:\n{log_path.read_text()}") from exc
         yield {"url": url, "db": f"sqlite:///{data_dir / 'localcast.db'}"}
     finally:
         process.send_signal(signal.SIGINT)
@@ -88,12 +92,11 @@ def demo_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    profile = Path(str(ARTIFACTS.parent / ".chromium-profile"))
-    shutil.rmtree(profile, ignore_errors=True)
+    profile = tmp_path_factory.mktemp("chromium-profile")  # fresh, so no state carries over
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in (
