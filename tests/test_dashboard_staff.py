@@ -79,17 +79,19 @@ def test_owner_cannot_open_staff_pages_by_url(city_env) -> None:  # noqa: F811
         assert CATALOGUE[spec.title_key]["en"] not in [t.value for t in at.title]
 
 
-def _reset_review(env: CityEnv, creative_id: int, campaign_id: int) -> None:
+def _set_pending(env: CityEnv, creative_ids: list[int], campaign_ids: list[int]) -> None:
     with session_scope(env.engine) as s:
-        s.get(Creative, creative_id).status = "pending"
-        s.get(Creative, creative_id).reject_reason = None
-        s.get(Campaign, campaign_id).status = "pending"
+        for creative_id in creative_ids:
+            s.get(Creative, creative_id).status = "pending"
+            s.get(Creative, creative_id).reject_reason = None
+        for campaign_id in campaign_ids:
+            s.get(Campaign, campaign_id).status = "pending"
 
 
 @sqlite_city
 def test_review_approve_and_reject_change_the_database(city_env) -> None:  # noqa: F811
     city = city_env.city
-    _reset_review(city_env, city.creative_b, city.campaign_b)
+    _set_pending(city_env, [city.creative_a, city.creative_b], [city.campaign_a, city.campaign_b])
     at = open_page(city_env, "views/staff_review.py")
     assert_clean(at)
     assert "B secret tulips" in page_text(at)
@@ -112,12 +114,24 @@ def test_review_approve_and_reject_change_the_database(city_env) -> None:  # noq
             .order_by(ModerationDecision.id.desc())
         ).first()
         assert decision.subject_id == city.creative_b and decision.decision == "rejected"
+        staff_id = s.scalar(select(User.id).where(User.username == "staff"))
+        assert decision.decided_by_id == staff_id
 
+    # The core refuses a campaign whose ad was rejected: its message shows, no traceback.
     at.button(key=f"approve_campaign_{city.campaign_b}").click().run()
+    assert not at.exception
+    assert any("approve the ad first" in e.value for e in at.error)
+    with session_scope(city_env.engine) as s:
+        assert s.get(Campaign, city.campaign_b).status == "pending"
+
+    at.button(key=f"approve_creative_{city.creative_a}").click().run()
+    assert_clean(at)
+    at.button(key=f"approve_campaign_{city.campaign_a}").click().run()
     assert_clean(at)
     with session_scope(city_env.engine) as s:
-        assert s.get(Campaign, city.campaign_b).status == "approved"
-    assert "approved" in page_text(at)
+        assert s.get(Creative, city.creative_a).status == "approved"
+        assert s.get(Campaign, city.campaign_a).status == "approved"
+    assert f"Campaign #{city.campaign_a} approved." in page_text(at)
 
 
 @sqlite_city
