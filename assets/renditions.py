@@ -126,6 +126,8 @@ def _save_row(session: Session, creative: Creative, row: Rendition) -> Rendition
         if existing is None:
             raise
         return existing
+    # The creative's loaded ``renditions`` list does not know the new row yet.
+    session.expire(creative, ["renditions"])
     return row
 
 
