@@ -127,6 +127,13 @@ def validate(
 ) -> Master:
     """Every check and the normalisation, in memory only. Raises ``UploadRefused``."""
     fmt = precheck(data, filename, settings)
+    with warnings.catch_warnings():
+        # Damaged metadata makes Pillow warn; only the pixels decide, so those warnings are noise.
+        warnings.simplefilter("ignore")
+        return _decode(data, fmt, background, settings)
+
+
+def _decode(data: bytes, fmt: str, background: tuple[int, int, int], settings: Settings) -> Master:
     # Our own limit is the one that counts; Pillow's guard then only backs it up.
     Image.MAX_IMAGE_PIXELS = settings.max_upload_pixels
     image = _open_header(data, fmt)
