@@ -81,7 +81,12 @@ with tab_quota:
                 color=alt.Color(
                     "local_share:Q",
                     title=t("staff.reports.local_share"),
-                    scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
+                    # Green once the quota is reached: the colour shows progress towards it.
+                    scale=alt.Scale(
+                        scheme="redyellowgreen",
+                        domain=[0, float(compliance["quota"].max())],
+                        clamp=True,
+                    ),
                 ),
                 # A breach gets a thick black outline, whatever its colour.
                 stroke=alt.condition(alt.datum.compliant, alt.value(None), alt.value("#111111")),
