@@ -144,6 +144,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{w}×{h} · {fit} · uploaded {when}",
     },
     "ads.rejected_reason": {"ko": "반려 사유: {reason}", "en": "Reason for rejection: {reason}"},
+    "ads.show_on_screens": {"ko": "스크린별로 보기", "en": "Show on each screen size"},
+    "ads.rendering": {"ko": "스크린 크기별로 만드는 중…", "en": "Rendering for each screen size…"},
     "new.caption": {
         "ko": "어디에, 언제, 얼마나: 예상 노출과 비용을 확인한 뒤 신청하세요.",
         "en": "Where, when and how much: check the expected plays and cost, then book.",

@@ -13,7 +13,14 @@ from sqlalchemy import select, update  # noqa: E402
 
 from dashboard import auth, nav  # noqa: E402
 from dashboard.i18n import CATALOGUE, translate  # noqa: E402
-from scheduler.models import Campaign, Creative, LoginSession, User, Zone  # noqa: E402
+from scheduler.models import (  # noqa: E402
+    Campaign,
+    Creative,
+    LoginSession,
+    Rendition,
+    User,
+    Zone,
+)
 
 pytest_plugins = ("dashboard_city",)  # the city_env fixture
 ALL_SPECS = {spec.path: spec for specs in nav.PAGES.values() for spec in specs}
@@ -224,3 +231,26 @@ def test_money_and_times_are_shown_the_city_way(city_env) -> None:
     assert money(12300) == "₩12,300" and money(-5) == "-₩5" and money(None) == "—"
     noon_utc = dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC)
     assert local_time(noon_utc) == "2026-03-01 12:00"  # Asia/Seoul is UTC+9
+
+
+def test_owner_sees_a_stored_ad_on_every_screen_size(city_env) -> None:
+    at = app_as(city_env, "owner_a")
+    at.switch_page("views/owner_ads.py").run()
+
+    def count() -> int:
+        return sum(len(element.proto.imgs) for element in at.get("image"))
+
+    thumbnails = count()
+    at.toggle(key=f"ad_screens_{city_env.city.creative_a}").set_value(True).run()
+    assert_clean(at)
+    assert count() == thumbnails + 1  # the renditions for both screen sizes, side by side
+    with city_env.engine.connect() as conn:
+        sizes = set(
+            conn.execute(
+                select(Rendition.width_px, Rendition.height_px).where(
+                    Rendition.creative_id == city_env.city.creative_a,
+                    Rendition.purpose == "screen",
+                )
+            ).all()
+        )
+    assert {(1080, 1920), (1920, 1080)} <= sizes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assets.ingest import ingest_upload
+from assets.renditions import preview_image
 from assets.storage import storage_from_settings
 from dashboard import ad_preview, owner_data, ui
 from dashboard.i18n import labeller, local_time, t
@@ -115,6 +116,11 @@ def list_section() -> None:
             )
             if creative.status == "rejected":
                 info.warning(t("ads.rejected_reason", reason=creative.reject_reason or "—"))
+            elif info.toggle(t("ads.show_on_screens"), key=f"ad_screens_{creative.id}"):
+                with ui.errors(), st.spinner(t("ads.rendering")), ui.db() as session:
+                    # The real renditions, side by side, made now if the planner has not yet.
+                    mine = owner_data.creative_for(session, user.business_id, creative.id)
+                    st.image(preview_image(session, storage, mine), width="stretch")
 
 
 mine, upload = st.tabs([t("ads.mine"), t("ads.upload")])
