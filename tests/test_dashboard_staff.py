@@ -23,6 +23,7 @@ from scheduler.models import (
     Creative,
     JobRun,
     ModerationDecision,
+    PairingCode,
     Playlist,
     PricingTierSet,
     QuotaPolicy,
@@ -31,6 +32,7 @@ from scheduler.models import (
     User,
     utcnow,
 )
+from scheduler.pairing import start_pairing
 
 # One seeded SQLite city per module: the pages' queries run on PostgreSQL in the core's own tests
 # (tests/test_reports.py), and a second backend here would double the slowest tests of the suite.
@@ -196,7 +198,9 @@ def test_register_screen_shows_token_once_and_edit_saves(city_env) -> None:  # n
 
 
 @sqlite_city
-def test_pairing_an_unknown_code_shows_a_message(city_env) -> None:  # noqa: F811
+def test_pairing_claims_the_code_and_refuses_an_unknown_one(city_env) -> None:  # noqa: F811
+    with session_scope(city_env.engine) as s:
+        code, _secret = start_pairing(s)
     at = open_page(city_env, "views/staff_screens.py")
     at.text_input(key="pair_code").input("ZZZZZZ")
     at.text_input(key="pair_name").input("Paired kiosk")
@@ -205,6 +209,17 @@ def test_pairing_an_unknown_code_shows_a_message(city_env) -> None:  # noqa: F81
     assert any("ZZZZZZ" in e.value for e in at.error)
     with session_scope(city_env.engine) as s:
         assert s.scalar(select(Screen).where(Screen.name == "Paired kiosk")) is None
+
+    at.text_input(key="pair_code").input(code.lower())
+    at.text_input(key="pair_name").input("Paired kiosk")
+    next(b for b in at.button if b.label == "Pair").click().run()
+    assert_clean(at)
+    assert any("Paired kiosk" in m.value for m in at.success)
+    with session_scope(city_env.engine) as s:
+        screen = s.scalar(select(Screen).where(Screen.name == "Paired kiosk"))
+        pairing = s.scalar(select(PairingCode).where(PairingCode.code == code))
+        assert screen is not None and screen.token_hash is not None
+        assert pairing.screen_id == screen.id and pairing.claimed_by_id is not None
 
 
 @sqlite_city
