@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any
 
 import altair as alt
@@ -231,12 +232,19 @@ def tiers_tab() -> None:
             tooltip=["tier", "case", alt.Tooltip("traffic:Q", format=",.0f"), "price_krw"],
         )
     )
+    band_frame = pd.DataFrame([asdict(x) for x in proposed])
+    band_frame["label"] = [f"{x.name} ×{x.multiplier:g}" for x in proposed]
     bands = (
-        alt.Chart(pd.DataFrame([x.__dict__ for x in proposed]))
+        alt.Chart(band_frame)
         .mark_rule(strokeDash=[3, 3], color="#888888")
         .encode(x="min_traffic:Q", tooltip=["name", "min_traffic", "multiplier"])
     )
-    layers = [lines, bands]
+    band_names = (
+        alt.Chart(band_frame)
+        .mark_text(align="left", baseline="top", dx=4, color="#444444")
+        .encode(x="min_traffic:Q", y=alt.value(4), text="label:N")
+    )
+    layers = [lines, bands, band_names]
     if len(levels):
         hist = (
             alt.Chart(pd.DataFrame({"traffic": levels.clip(upper=max(top, 1.0))}))
