@@ -271,13 +271,6 @@ def current_playlist(session: Session, screen_id: int) -> dict[str, Any] | None:
     return {"version": row.version, "published_at": row.published_at, "document": row.document}
 
 
-def campaign_names(session: Session, ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(ids))).all()
-    return {cid: name for cid, name in rows}
-
-
 def job_runs(session: Session, limit: int = 200) -> pd.DataFrame:
     rows = session.execute(
         select(
