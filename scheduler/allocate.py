@@ -104,6 +104,12 @@ def allocate(
     ``price_krw``, with plays > 0, sorted by (sh, rule, campaign_id). The plays of a screen-hour
     always add up to its capacity.
     """
+    # Empty frames built without column types (object) must plan like any other.
+    eligible = eligible.astype({"sh": "int64", "campaign_id": "int64", "price_krw": "int64"})
+    campaigns = campaigns.astype(
+        {"campaign_id": "int64", "business_id": "int64", "is_local": bool, "is_public": bool}
+    )
+    day_caps = day_caps.astype({"campaign_id": "int64", "day": "int64", "cap_krw": "int64"})
     n_sh = len(screen_hours)
     capacity = screen_hours["capacity"].to_numpy(np.int64)
     audience = screen_hours["audience"].to_numpy(np.float64)

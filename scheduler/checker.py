@@ -69,6 +69,9 @@ def check_plan(
     ``campaigns`` has ``remaining_krw``, a campaign's total spend is checked against it too.
     """
     found: list[Violation] = []
+    screen_hours, campaigns, day_caps, eligible = _typed_inputs(
+        screen_hours, campaigns, day_caps, eligible
+    )
 
     def add(kind: str, sh: Any, cid: Any, detail: str) -> None:
         found.append(
@@ -172,6 +175,7 @@ def check_plan(
         day=commercial["sh"].map(day_of), krw=commercial["plays"] * commercial["price_krw"]
     )
     per_day = spend.groupby(["campaign_id", "day"])["krw"].sum().rename("spent").reset_index()
+    per_day = per_day.astype({"campaign_id": "Int64", "day": "int64"})
     caps = day_caps.astype({"campaign_id": "Int64"})
     per_day = per_day.merge(caps, on=["campaign_id", "day"], how="left").fillna({"cap_krw": 0})
     for row in per_day[per_day["spent"] > per_day["cap_krw"]].itertuples():
@@ -222,6 +226,24 @@ def check_plan(
                 f"{int(row.non_local)} non-local plays, open pool is {int(row.open)}",
             )
     return found
+
+
+def _typed_inputs(
+    screen_hours: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    day_caps: pd.DataFrame,
+    eligible: pd.DataFrame,
+) -> tuple[pd.DataFrame, ...]:
+    """The inputs with their key columns as integers and flags as booleans: an empty frame
+    built without types (object columns) must check like any other."""
+    return (
+        screen_hours.astype({"sh": "int64", "capacity": "int64", "day": "int64"}),
+        campaigns.astype(
+            {"campaign_id": "int64", "business_id": "int64", "is_local": bool, "is_public": bool}
+        ),
+        day_caps.astype({"campaign_id": "int64", "day": "int64", "cap_krw": "int64"}),
+        eligible.astype({"sh": "int64", "campaign_id": "int64", "price_krw": "int64"}),
+    )
 
 
 def _unexhausted_local(

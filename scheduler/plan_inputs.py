@@ -134,12 +134,9 @@ def load_inputs(
     )
     hours = hour_frame(start, end, tz)
     if screens.empty:
-        screens = pd.DataFrame(columns=["screen_id", "zone_id", "width_px", "height_px"])
-        sh = pd.DataFrame(columns=["sh", "screen_id", "hour_start", "capacity", "audience", "day"])
         return PlanInputs(
-            start, end, tz, policy, tier_set, quotas, rules, tiers, screens, sh,
-            _empty_campaigns(), pd.DataFrame(columns=["campaign_id", "day", "cap_krw"]),
-            pd.DataFrame(columns=["sh", "campaign_id", "price_krw"]), {}, {},
+            start, end, tz, policy, tier_set, quotas, rules, tiers, _empty_screens(),
+            _empty_screen_hours(), _empty_campaigns(), _empty_caps(), _empty_eligible(), {}, {},
             ["no active screens: nothing to plan"],
         )  # fmt: skip
 
@@ -196,11 +193,43 @@ def load_inputs(
     )  # fmt: skip
 
 
-def _empty_campaigns() -> pd.DataFrame:
-    return pd.DataFrame(
-        columns=["campaign_id", "business_id", "name", "is_local", "is_public", "remaining_krw",
-                 "days_left", "creative_id"]
+def _typed(columns: dict[str, str]) -> pd.DataFrame:
+    """An empty frame with real column types, so merges on it behave as on a full one."""
+    return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
+
+
+def _empty_screens() -> pd.DataFrame:
+    return _typed(
+        {"screen_id": "int64", "zone_id": "int64", "width_px": "int64", "height_px": "int64",
+         "slot_seconds": "int64", "open_hour": "int64", "close_hour": "int64",
+         "visibility_factor": "float64", "base_price_krw": "int64"}
     )  # fmt: skip
+
+
+def _empty_screen_hours() -> pd.DataFrame:
+    frame = _typed(
+        {"sh": "int64", "screen_id": "int64", "capacity": "int64", "audience": "float64",
+         "day": "int64", "forecast": "float64", "tier": "object", "booked_share": "float64",
+         "slot_seconds": "int64"}
+    )  # fmt: skip
+    frame.insert(2, "hour_start", pd.Series(dtype="datetime64[ns, UTC]"))
+    return frame
+
+
+def _empty_campaigns() -> pd.DataFrame:
+    return _typed(
+        {"campaign_id": "int64", "business_id": "int64", "name": "object", "is_local": "bool",
+         "is_public": "bool", "remaining_krw": "int64", "days_left": "int64",
+         "creative_id": "int64"}
+    )  # fmt: skip
+
+
+def _empty_caps() -> pd.DataFrame:
+    return _typed({"campaign_id": "int64", "day": "int64", "cap_krw": "int64"})
+
+
+def _empty_eligible() -> pd.DataFrame:
+    return _typed({"sh": "int64", "campaign_id": "int64", "price_krw": "int64"})
 
 
 def _campaign_frames(
@@ -312,16 +341,12 @@ def _campaign_frames(
     eligible = (
         pd.concat(pair_parts, ignore_index=True)
         if pair_parts
-        else pd.DataFrame({"sh": pd.Series(dtype="int64"), "campaign_id": pd.Series(dtype="int64")})
+        else _empty_eligible()[["sh", "campaign_id"]]
     )
     hours_frame = pd.DataFrame(
         hour_rows, columns=["campaign_id", "day", "hours_in_horizon", "hours_in_day"]
-    )
-    caps = (
-        pace_day_caps(campaigns, hours_frame)
-        if len(campaigns)
-        else pd.DataFrame(columns=["campaign_id", "day", "cap_krw"])
-    )
+    ).astype("int64")
+    caps = pace_day_caps(campaigns, hours_frame) if len(campaigns) else _empty_caps()
     house = _house_media(session, screens, media)
     return campaigns, eligible, caps, media, house
 

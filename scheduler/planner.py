@@ -59,7 +59,7 @@ def unmet_constraints(inputs: PlanInputs, plan: pd.DataFrame) -> list[str]:
     notes: list[str] = []
     sh = inputs.screen_hours
     if len(sh) == 0:
-        return notes
+        return list(inputs.notes)
     camp = inputs.campaigns.set_index("campaign_id") if len(inputs.campaigns) else None
     local_ids = set(camp.index[camp["is_local"]]) if camp is not None else set()
     local = plan[plan["campaign_id"].isin(local_ids)].groupby("sh")["plays"].sum()

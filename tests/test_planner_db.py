@@ -22,6 +22,7 @@ from scheduler.models import (
     Business,
     Campaign,
     Creative,
+    Forecast,
     PlanAllocation,
     PlanRun,
     Playlist,
@@ -275,3 +276,50 @@ def test_quote_tells_plays_impressions_and_cost_per_day(engine):
     assert 0 < q.cost_krw <= 70_000 and len(q.days) == 7
     assert abs(q.cost_per_day_krw - q.cost_krw / 7) < 1
     assert set(q.tiers_used) <= {"off-peak", "standard", "peak"}
+
+
+def test_an_empty_city_plans_and_publishes_nothing_without_failing(engine):
+    report = plan_and_publish(engine, now=NOW)
+    assert report.status == "published"
+    assert (report.screens, report.playlists, report.allocations) == (0, 0, 0)
+    assert any("no active screens" in note for note in report.unmet)
+    with session_scope(engine) as s:
+        assert s.get(PlanRun, report.plan_run_id).status == "published"
+
+
+def test_screens_without_campaigns_or_traffic_get_house_content(engine):
+    with session_scope(engine) as s:
+        zone = Zone(name="Square", kind="market")
+        s.add(zone)
+        s.flush()
+        s.add_all([Screen(name="Lonely", zone_id=zone.id), Screen(name="Also", zone_id=zone.id)])
+    report = plan_and_publish(engine, now=NOW)
+    assert report.status == "published" and report.playlists == 2 and report.spend_krw == 0
+    docs = current_documents(engine)
+    assert len(docs) == 2
+    for doc in docs.values():
+        assert_complete(doc)
+        played = {item for hour in doc["hours"] for item in hour["sequence"]}
+        assert played == {"house"}
+    with session_scope(engine) as s:
+        assert set(s.scalars(select(Forecast.source)).all()) == {"none"}
+    # History on one screen only: its zone-mate borrows from it ("zone"), a screen in a zone
+    # without history borrows from the whole city ("city"); all of them plan.
+    with session_scope(engine) as s:
+        far = Zone(name="Far", kind="park")
+        s.add(far)
+        s.flush()
+        s.add(Screen(name="Remote", zone_id=far.id))
+        lonely = s.scalar(select(Screen).where(Screen.name == "Lonely"))
+        start = NOW.replace(minute=0) - dt.timedelta(days=8)
+        s.add_all(
+            TrafficCount(screen_id=lonely.id, hour_start=start + dt.timedelta(hours=h), count=80)
+            for h in range(8 * 24)
+        )
+    again = plan_and_publish(engine, now=NOW + dt.timedelta(hours=1))
+    assert again.playlists == 3
+    assert {d["plan_run_id"] for d in current_documents(engine).values()} == {again.plan_run_id}
+    with session_scope(engine) as s:
+        hour = NOW.replace(minute=0) + dt.timedelta(hours=2)
+        sources = set(s.scalars(select(Forecast.source).where(Forecast.hour_start == hour)))
+        assert sources == {"screen", "zone", "city"}

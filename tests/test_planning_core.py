@@ -78,6 +78,52 @@ def test_budget_limits_plays_and_short_local_demand_is_allowed():
     assert check_plan(plan, sh, campaigns, caps, eligible, quotas) == []
 
 
+def _untyped(*columns: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
+@pytest.mark.parametrize("typed", [True, False])
+def test_nothing_to_plan_plans_nothing_and_checks_clean(typed):
+    """An empty city, typed frames or frames built from column names only (object dtype)."""
+    if typed:
+        sh = pd.DataFrame({c: pd.Series(dtype="int64") for c in ("sh", "capacity", "day")})
+        sh["audience"] = pd.Series(dtype="float64")
+        camps = pd.DataFrame({"campaign_id": pd.Series(dtype="int64"),
+                              "business_id": pd.Series(dtype="int64"),
+                              "is_local": pd.Series(dtype=bool),
+                              "is_public": pd.Series(dtype=bool)})  # fmt: skip
+        caps = pd.DataFrame(
+            {c: pd.Series(dtype="int64") for c in ("campaign_id", "day", "cap_krw")}
+        )
+        elig = pd.DataFrame(
+            {c: pd.Series(dtype="int64") for c in ("sh", "campaign_id", "price_krw")}
+        )
+    else:
+        sh = _untyped("sh", "capacity", "audience", "day")
+        camps = _untyped("campaign_id", "business_id", "is_local", "is_public", "remaining_krw")
+        caps = _untyped("campaign_id", "day", "cap_krw")
+        elig = _untyped("sh", "campaign_id", "price_krw")
+    plan = allocate(sh, camps, caps, elig, Quotas())
+    assert len(plan) == 0
+    assert check_plan(plan, sh, camps, caps, elig, Quotas()) == []
+    assert plan_totals(plan, sh) == {"spend_krw": 0.0, "audience": 0.0}
+
+
+@pytest.mark.parametrize("release", [False, True])
+def test_screens_without_campaigns_get_public_and_house_fill(release):
+    sh = pd.DataFrame({"sh": [0, 1, 2], "capacity": [360, 240, 10], "audience": [0.0, 0.0, 2.0],
+                       "day": [0, 0, 1]})  # fmt: skip
+    camps = _untyped("campaign_id", "business_id", "is_local", "is_public")
+    caps = _untyped("campaign_id", "day", "cap_krw")
+    elig = _untyped("sh", "campaign_id", "price_krw")
+    quotas = Quotas(release_unused_local=release)
+    plan = allocate(sh, camps, caps, elig, quotas)
+    assert plan["campaign_id"].isna().all()
+    assert set(plan["rule"]) == {"public_quota", "house"}
+    assert plan.groupby("sh")["plays"].sum().tolist() == [360, 240, 10]
+    assert check_plan(plan, sh, camps, caps, elig, quotas) == []
+
+
 def test_pacing_prorates_partial_days_and_never_exceeds_the_budget():
     camps = pd.DataFrame({"campaign_id": [1], "remaining_krw": [100_000], "days_left": [10]})
     hours = pd.DataFrame(
