@@ -170,7 +170,7 @@ def _encode_master(master: Image.Image, source_format: str) -> Master:
     if source_format == "JPEG":
         # Photos stay JPEG (4:4:4, high quality): small, and renditions can decode them
         # at a reduced scale.
-        master.save(buffer, "JPEG", quality=MASTER_JPEG_QUALITY, subsampling=0, optimize=True)
+        master.save(buffer, "JPEG", quality=MASTER_JPEG_QUALITY, subsampling=0)
         stored = "JPEG"
     else:
         master.save(buffer, "PNG", compress_level=3)

@@ -72,36 +72,44 @@ def _draft_request(src: Size, placement: Placement) -> Size:
 
 
 class MasterImage:
-    """The stored master of a creative, decoded as cheaply as each target size allows."""
+    """The stored master of a creative, decoded as cheaply as the target sizes allow.
+
+    A JPEG master is decoded once at the smallest DCT scale that still serves the largest target
+    asked so far; render the largest target first and the smaller ones reuse that decode.
+    """
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self._full: Image.Image | None = None
+        self._decoded: Image.Image | None = None
         with Image.open(io.BytesIO(data)) as probe:
             self.size: Size = probe.size
             self.is_jpeg = probe.format == "JPEG"
 
     def for_placement(self, placement: Placement) -> Image.Image:
-        if self.is_jpeg and placement.scale < 0.5:
-            image = Image.open(io.BytesIO(self.data))
-            image.draft("RGB", _draft_request(self.size, placement))
-            image.load()
-            return image
-        if self._full is None:
-            self._full = Image.open(io.BytesIO(self.data))
-            self._full.load()
-        return self._full
+        want = _draft_request(self.size, placement) if self.is_jpeg else self.size
+        cached = self._decoded
+        if cached is not None and cached.width >= want[0] and cached.height >= want[1]:
+            return cached
+        image = Image.open(io.BytesIO(self.data))
+        if self.is_jpeg:
+            image.draft("RGB", want)
+        image.load()
+        self._decoded = image if image.mode == "RGB" else image.convert("RGB")
+        return self._decoded
 
     def render(
         self, size: Size, fit: str, focal: tuple[float, float], background: tuple[int, int, int]
     ) -> Image.Image:
         image = self.for_placement(place(self.size, size, fit, focal))
-        image = image if image.mode == "RGB" else image.convert("RGB")
         return fit_image(image, size, fit, focal, background)
 
     def thumbnail(self) -> Image.Image:
         size = fit_within(self.size, THUMBNAIL_SIDE)
         return self.render(size, "contain", (0.5, 0.5), (0, 0, 0))
+
+    def detail_needed(self, size: Size, fit: str, focal: tuple[float, float]) -> float:
+        """How much of the master's resolution ``size`` uses (to render the largest first)."""
+        return min(1.0, place(self.size, size, fit, focal).scale)
 
 
 def _creative_style(creative: Creative) -> tuple[str, tuple[float, float], tuple[int, int, int]]:
@@ -140,52 +148,57 @@ def _ensure(
 ) -> tuple[list[Rendition], int]:
     rows = session.scalars(select(Rendition).where(Rendition.creative_id == creative.id)).all()
     have = {(r.purpose, r.width_px, r.height_px): r for r in rows}
-    master: MasterImage | None = None
     fit, focal, background = _creative_style(creative)
-    result: list[Rendition] = []
-    made = 0
+    master: MasterImage | None = None
+    keys: list[tuple[str, int, int]] = []
+    missing: dict[tuple[str, int, int], Rendition | None] = {}
     for purpose, size in targets:
-        if master is None and (purpose == "thumbnail" or (purpose, *size) not in have):
-            master = MasterImage(storage.get(creative.sha256))
         if purpose == "thumbnail":
-            assert master is not None
+            master = master or MasterImage(storage.get(creative.sha256))
             size = fit_within(master.size, THUMBNAIL_SIDE)
-        row = have.get((purpose, *size))
-        if row is not None and storage.exists(row.sha256):
-            result.append(row)
+        key = (purpose, *size)
+        keys.append(key)
+        row = have.get(key)
+        if row is None or not storage.exists(row.sha256):
+            missing[key] = row
+        elif progress:
+            progress(1)
+    if missing:
+        master = master or MasterImage(storage.get(creative.sha256))
+        # Largest first, so that one reduced-scale decode serves every smaller size after it.
+        order = sorted(
+            missing,
+            key=lambda k: -master.detail_needed((k[1], k[2]), fit, focal),  # type: ignore[union-attr]
+        )
+        for key in order:
+            purpose, width, height = key
+            if purpose == "thumbnail":
+                image = master.thumbnail()
+            else:
+                image = master.render((width, height), fit, focal, background)
+            data = encode(image)
+            digest = storage.put(data, "image/jpeg")
+            row = missing[key]
+            if row is not None:  # the file had gone missing: it is back under the same name
+                row.sha256, row.size_bytes, row.format = digest, len(data), RENDITION_FORMAT
+            else:
+                row = _save_row(
+                    session,
+                    creative,
+                    Rendition(
+                        creative_id=creative.id,
+                        purpose=purpose,
+                        width_px=width,
+                        height_px=height,
+                        format=RENDITION_FORMAT,
+                        sha256=digest,
+                        size_bytes=len(data),
+                    ),
+                )
+            have[key] = row
             if progress:
                 progress(1)
-            continue
-        if master is None:
-            master = MasterImage(storage.get(creative.sha256))
-        if purpose == "thumbnail":
-            image = master.thumbnail()
-        else:
-            image = master.render(size, fit, focal, background)
-        data = encode(image)
-        digest = storage.put(data, "image/jpeg")
-        if row is not None:  # the file had gone missing: it is back under the same name
-            row.sha256, row.size_bytes, row.format = digest, len(data), RENDITION_FORMAT
-        else:
-            row = _save_row(
-                session,
-                creative,
-                Rendition(
-                    creative_id=creative.id,
-                    purpose=purpose,
-                    width_px=size[0],
-                    height_px=size[1],
-                    format=RENDITION_FORMAT,
-                    sha256=digest,
-                    size_bytes=len(data),
-                ),
-            )
-            have[(purpose, *size)] = row
-        result.append(row)
-        made += 1
-        if progress:
-            progress(1)
-    return result, made
+    return [have[key] for key in keys], len(missing)
 
 
 def ensure_renditions(
