@@ -308,8 +308,10 @@ def run_wrk(url: str, targets: Path, workdir: Path, seconds: int, connections: i
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    )
+    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no result: {out.stdout[-500:]} {out.stderr[-500:]}")
     result = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / result["seconds"]
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from screen_fixtures import LiveServer, make_staff, publish_playlist
 from sqlalchemy import Engine, func, select
 
+from playlists.serving import render_body
 from scheduler.db import session_scope
 from scheduler.errors import Conflict, ValidationFailed
 from scheduler.models import PairingCode, Play, Screen
@@ -121,6 +123,8 @@ def test_playlist_auth_etag_and_gzip(
     assert item["url"] == f"/files/{item['media']}" and item["size_bytes"] > 0
     assert item["impressions_multiplier"] == pytest.approx(0.8)
     assert doc["poll"] == {"interval_s": 60, "offset_s": (mine * 7919) % 60}
+    # Spliced from the stored document's parts, the body is the whole document enriched.
+    assert doc == json.loads(render_body(published.playlist.document, mine, 60))
     assert all(entry["url"].startswith("/files/") for entry in doc["media"].values())
 
     second = client.get(url, headers={**_auth(token), "If-None-Match": first.headers["etag"]})
