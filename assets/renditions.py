@@ -81,21 +81,31 @@ class MasterImage:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self._decoded: Image.Image | None = None
+        self._reduced: dict[int, Image.Image] = {}
         with Image.open(io.BytesIO(data)) as probe:
             self.size: Size = probe.size
             self.is_jpeg = probe.format == "JPEG"
 
     def for_placement(self, placement: Placement) -> Image.Image:
-        want = _draft_request(self.size, placement) if self.is_jpeg else self.size
+        want = _draft_request(self.size, placement)
         cached = self._decoded
-        if cached is not None and cached.width >= want[0] and cached.height >= want[1]:
+        if cached is None or cached.width < want[0] or cached.height < want[1]:
+            image = Image.open(io.BytesIO(self.data))
+            if self.is_jpeg:
+                image.draft("RGB", want)
+            image.load()
+            cached = self._decoded = image if image.mode == "RGB" else image.convert("RGB")
+            self._reduced = {}
+        # Box-reduce once per factor and share it between sizes, as resize's own reducing_gap
+        # would do again for every size; the Lanczos pass still has REDUCING_GAP× headroom.
+        factor = int(
+            min(cached.width / (want[0] * REDUCING_GAP), cached.height / (want[1] * REDUCING_GAP))
+        )
+        if factor < 2:
             return cached
-        image = Image.open(io.BytesIO(self.data))
-        if self.is_jpeg:
-            image.draft("RGB", want)
-        image.load()
-        self._decoded = image if image.mode == "RGB" else image.convert("RGB")
-        return self._decoded
+        if factor not in self._reduced:
+            self._reduced[factor] = cached.reduce(factor)
+        return self._reduced[factor]
 
     def render(
         self, size: Size, fit: str, focal: tuple[float, float], background: tuple[int, int, int]
