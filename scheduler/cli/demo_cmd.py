@@ -8,10 +8,13 @@ import datetime as dt
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from scheduler.billing import roll_up_billing
 from scheduler.cli import emit
-from scheduler.db import get_engine
+from scheduler.db import get_engine, session_scope
+from scheduler.demo.plays import simulate_plays
 from scheduler.demo.seed import is_seeded, seed_demo
 from scheduler.models import Creative
+from scheduler.planner import plan_and_publish
 from scheduler.settings import get_settings
 
 
@@ -29,12 +32,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     seed.set_defaults(handler=_seed)
 
 
+def _storage():  # type: ignore[no-untyped-def]
+    from assets.storage import storage_from_settings
+
+    return storage_from_settings(get_settings())
+
+
 def _ingest_with_assets():  # type: ignore[no-untyped-def]
     """The assets pipeline, wired here because only the CLI may join core and edges."""
     from assets.ingest import ingest_upload
-    from assets.storage import storage_from_settings
 
-    storage = storage_from_settings(get_settings())
+    storage = _storage()
 
     def ingest(
         session: Session, data: bytes, filename: str, business_id: int, user_id: int | None
@@ -59,16 +67,19 @@ def _seed(args: argparse.Namespace) -> int:
             bar.set_postfix_str(step)
             bar.update(round(fraction * 100) - bar.n)
 
+        images = not args.no_images
         summary = seed_demo(
             engine,
             seed=args.seed,
             today=today,
             tz=settings.timezone,
-            ingest=None if args.no_images else _ingest_with_assets(),
-            progress=progress,
+            ingest=_ingest_with_assets() if images else None,
+            progress=lambda step, f: progress(step, f * (0.6 if images else 1.0)),
         )
+        delivered = _yesterdays_delivery(engine, settings, today, progress) if images else 0
     payload = {
         "seeded": True,
+        "plays": delivered,
         "zones": summary.zones,
         "screens": summary.screens,
         "businesses": summary.businesses,
@@ -83,7 +94,27 @@ def _seed(args: argparse.Namespace) -> int:
         payload,
         f"demo city: {summary.zones} zones, {summary.screens} screens, "
         f"{summary.businesses} businesses, {summary.traffic_rows} traffic hours, "
-        f"{summary.creatives} ads, {sum(summary.campaigns.values())} campaigns\n"
+        f"{summary.creatives} ads, {sum(summary.campaigns.values())} campaigns, "
+        f"{delivered} plays reported yesterday\n"
         f"logins ({summary.users[0]['password']}): {logins}",
     )
     return 0
+
+
+def _yesterdays_delivery(engine, settings, today: dt.date, progress) -> int:  # type: ignore[no-untyped-def]
+    """Plan yesterday, let the screens play it and bill it, so reports have a day to show."""
+    from assets.renditions import ensure_all_renditions
+
+    progress("renditions", 0.6)
+    with session_scope(engine) as session:
+        ensure_all_renditions(session, _storage())
+    progress("planning yesterday", 0.7)
+    start = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(), settings.tz)
+    plan_and_publish(engine, now=start)
+    progress("screens playing yesterday", 0.8)
+    played = simulate_plays(engine, start, start + dt.timedelta(days=1), settings.timezone)
+    progress("billing", 0.97)
+    with session_scope(engine) as session:
+        roll_up_billing(session, today - dt.timedelta(days=1), tz=settings.tz)
+    progress("done", 1.0)
+    return played
