@@ -44,11 +44,23 @@ Objective, lexicographic::
 Because (4) caps every campaign-day at its pace, maximising SPEND delivers every campaign's
 paced spend where the airtime allows it; among such plans the one with the most audience wins.
 
-Algorithm: a greedy over eligible pairs in decreasing audience per won ``m_s / p_cs`` (ties by
-campaign id, then screen-hour), giving each pair as many plays as its day budget, its business's
-share and the pool allow (a local campaign takes the local reserve first, then the open pool).
-For one campaign this is the fractional-knapsack optimum; across campaigns ``bench/plan.py``
-measures it against the LP. A second pass releases unused reserve when the policy says so.
+Algorithm (``scheduler.greedy_kernel``, compiled with numba):
+
+1. A greedy over eligible pairs in decreasing audience per won ``m_s / p_cs`` (ties by campaign
+   id, then screen-hour) gives each pair as many plays as its day budget, its business's share
+   and the pool allow (a local campaign takes the local reserve first, then the open pool). For
+   one campaign this is the fractional-knapsack optimum; across campaigns a campaign with other
+   options can crowd out one without.
+2. Repair, for SPEND: a campaign-day with budget left takes plays in a full screen-hour from a
+   donor there (another campaign, or a sibling campaign of its business when the share is what
+   is full), and the donor moves them to another screen-hour of its own day with room (a
+   two-step augmenting path), or simply gives way when it pays less per play. Every move raises
+   SPEND; rounds repeat until nothing moves.
+3. A last greedy pass in the order of 1 hands out room the moves freed, so every local pair has
+   been offered the reserve before any of it is released; then, when the policy says so, the
+   reserve still unused is released to the other campaigns.
+
+``bench/plan.py`` measures the result against the LP optimum.
 """
 
 from __future__ import annotations
@@ -59,8 +71,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-# Re-orderings by shadow value after the first greedy pass.
-IMPROVE_PASSES = 1
+from scheduler import greedy_kernel as kernel
+
+# Rounds of crowded-out repair and of upgrades (each stops early once nothing moves).
+REPAIR_ROUNDS = 8
+# Attempts re-ordered by the shadow value of budget after the first one.
+SHADOW_PASSES = 2
+# Relative SPEND difference under which two attempts count as equal (AUDIENCE decides).
+SPEND_TIE = 1e-4
 
 RULES = ("local_quota", "public_quota", "paid", "released", "house")
 
@@ -127,85 +145,80 @@ def allocate(
     released_used = np.zeros(n_sh, np.int64)
     open_used = np.zeros(n_sh, np.int64)
     if len(paid):
-        sh = paid["sh"].to_numpy(np.int64)
-        cid = paid["campaign_id"].to_numpy(np.int64)
-        price = paid["price_krw"].to_numpy(np.int64)
-        is_local = paid["is_local"].to_numpy(bool)
-        biz = paid["business_id"].to_numpy(np.int64)
-        # Dense indices for (campaign, day) budgets and (business, screen-hour) shares.
-        cd_codes, cd_uniques = pd.factorize(pd.MultiIndex.from_arrays([cid, sh_day[sh]]))
+        # Own writable copies: the compiled kernel takes one array type (pandas hands out
+        # read-only views).
+        sh = np.array(paid["sh"], np.int64)
+        cid = np.array(paid["campaign_id"], np.int64)
+        price = np.array(paid["price_krw"], np.int64)
+        is_local = np.array(paid["is_local"], np.bool_)
+        biz = np.array(paid["business_id"], np.int64)
+        # Dense indices for (campaign, day) budgets and (business, screen-hour) shares, from
+        # one int64 key per pair (factorizing a MultiIndex costs seconds on millions of pairs).
+        n_days = int(sh_day.max()) + 1 if n_sh else 1
+        cd_codes, cd_keys = pd.factorize(cid * n_days + sh_day[sh])
+        cd_codes = np.array(cd_codes, np.int64)
         caps = day_caps.set_index(["campaign_id", "day"])["cap_krw"]
-        budget0 = caps.reindex(cd_uniques).fillna(0).to_numpy(np.int64)
-        bs_codes, bs_uniques = pd.factorize(pd.MultiIndex.from_arrays([biz, sh]))
-        adv0 = adv_cap[bs_uniques.get_level_values(1).to_numpy(np.int64)]
+        cd_index = pd.MultiIndex.from_arrays([cd_keys // n_days, cd_keys % n_days])
+        budget = np.array(caps.reindex(cd_index).fillna(0), np.int64)
+        biz_codes, _ = pd.factorize(biz)
+        bs_codes, bs_keys = pd.factorize(biz_codes.astype(np.int64) * n_sh + sh)
+        bs_codes = np.array(bs_codes, np.int64)
+        adv_left = adv_cap[bs_keys % n_sh]
         pair_aud = audience[sh]
         ratio = pair_aud / np.maximum(price, 1e-9)
+        sh_pairs = np.argsort(sh, kind="stable")
+        sh_ptr = np.searchsorted(sh[sh_pairs], np.arange(n_sh + 1))
+        cd_pairs = np.lexsort((-ratio, cd_codes))
+        cd_ptr = np.searchsorted(cd_codes[cd_pairs], np.arange(len(cd_keys) + 1))
+        fixed = (sh, price, is_local, cd_codes, bs_codes)
+        index = (sh_ptr, sh_pairs, cd_ptr, cd_pairs, ratio)
 
-        # Fair share of a screen-hour: its airtime open to paid campaigns over their number.
-        k_paid = np.bincount(sh, minlength=n_sh)
-        fair = np.ceil((r_loc + open_pool)[sh] / np.maximum(k_paid[sh], 1)).astype(np.int64)
+        def attempt(key: np.ndarray) -> _Attempt:
+            state = _Attempt(budget.copy(), adv_left.copy(), r_loc.copy(), open_pool.copy(),
+                             np.zeros(len(sh), np.int64), np.zeros(len(sh), np.int64))  # fmt: skip
+            _improve(np.lexsort((sh, cid, -key)), fixed, index, state)
+            state.score = (
+                int(np.dot(state.y + state.z, price)),
+                float(np.dot(state.y + state.z, pair_aud)),
+            )
+            return state
 
-        def run(key: np.ndarray, limit: np.ndarray | None = None) -> _Greedy:
-            order = np.lexsort((sh, cid, -key))
-            return _greedy(
-                order, sh, price, is_local, cd_codes, bs_codes, budget0, adv0, r_loc, open_pool,
-                limit,
-            )  # fmt: skip
-
-        # Pass 1: audience per won. Then re-order by audience surplus per slot m_s − λ_c·p_cs,
-        # λ_c the audience per won of the campaign-day's worst used pair (its budget's shadow
-        # value), so contested airtime goes to campaigns whose alternatives are poorer.
-        best = run(ratio)
-        # Under heavy contention, holding every pair to its fair share first (then lifting the
-        # limit) keeps campaigns with other options from crowding out those without.
-        trial = run(ratio, fair)
-        if (trial.spend, trial.audience(pair_aud)) > (best.spend, best.audience(pair_aud)):
-            best = trial
-        for _ in range(IMPROVE_PASSES):
-            used = best.placed > 0
-            lam = np.full(len(cd_uniques), np.inf)
+        # Audience per won first; then re-ordered by each campaign-day's shadow value of budget
+        # (audience per won of its poorest pair in use, when its budget is spent), so that
+        # contested airtime goes to campaigns whose alternatives are poorer.
+        best = attempt(ratio)
+        for _ in range(SHADOW_PASSES):
+            used = (best.y + best.z) > 0
+            lam = np.full(len(cd_keys), np.inf)
             np.minimum.at(lam, cd_codes[used], ratio[used])
-            max_price = np.zeros(len(cd_uniques))
+            max_price = np.zeros(len(cd_keys), np.int64)
             np.maximum.at(max_price, cd_codes, price)
-            spent_out = best.budget_left < max_price
-            lam = np.where(spent_out & np.isfinite(lam), lam, 0.0)
-            key = pair_aud - lam[cd_codes] * price
-            for trial in (run(key), run(key, fair)):
-                if (trial.spend, trial.audience(pair_aud)) > (best.spend, best.audience(pair_aud)):
-                    best = trial
-        y, z = best.y.tolist(), best.z.tolist()
-        res_left, open_left = best.res_left.tolist(), best.open_left.tolist()
-        adv_left, budget = best.adv_left.tolist(), best.budget_left.tolist()
+            lam = np.where((best.budget < max_price) & np.isfinite(lam), lam, 0.0)
+            trial = attempt(pair_aud - lam[cd_codes] * price)
+            if _better(trial.score, best.score):
+                best = trial
+        budget, adv_left, res_left, open_left, y, z = (
+            best.budget,
+            best.adv_left,
+            best.res_left,
+            best.open_left,
+            best.y,
+            best.z,
+        )
         order = np.lexsort((sh, cid, -ratio))
-        sh_l, price_l, local_l = sh.tolist(), price.tolist(), is_local.tolist()
-        cd_l, bs_l = cd_codes.tolist(), bs_codes.tolist()
-
-        rel = [0] * len(sh)
+        rel = np.zeros(len(sh), np.int64)
         if quotas.release_unused_local:
             # Reserve left now is reserve no local campaign can use: every local pair was offered
             # it above, so each eligible local campaign is out of budget or share there.
-            for i in order.tolist():
-                if local_l[i]:
-                    continue
-                s = sh_l[i]
-                if res_left[s] <= 0:
-                    continue
-                p = price_l[i]
-                room = adv_left[bs_l[i]]
-                if p > 0:
-                    room = min(room, budget[cd_l[i]] // p)
-                take = min(room, res_left[s])
-                if take > 0:
-                    res_left[s] -= take
-                    rel[i] = take
-                    adv_left[bs_l[i]] -= take
-                    budget[cd_l[i]] -= take * p
+            kernel.release(
+                order, sh, price, is_local, cd_codes, bs_codes, budget, adv_left, res_left, rel
+            )
 
-        y_a, z_a, r_a = np.array(y, np.int64), np.array(z, np.int64), np.array(rel, np.int64)
-        local_used = r_loc - np.array(res_left, np.int64)  # includes released plays
+        y_a, z_a, r_a = y, z, rel
+        local_used = r_loc - res_left  # includes released plays
         released_used = np.bincount(sh, weights=r_a, minlength=n_sh).astype(np.int64)
         local_used = local_used - released_used
-        open_used = open_pool - np.array(open_left, np.int64)
+        open_used = open_pool - open_left
         for plays, rule in (
             (y_a, "local_quota"),
             (z_a, "paid"),
@@ -316,109 +329,46 @@ def plan_totals(plan: pd.DataFrame, screen_hours: pd.DataFrame) -> dict[str, flo
     return {"spend_krw": spend, "audience": aud if math.isfinite(aud) else 0.0}
 
 
+def _better(a: tuple[int, float], b: tuple[int, float]) -> bool:
+    """Lexicographic (SPEND, AUDIENCE), spends within ``SPEND_TIE`` counting as equal: integer
+    plays leave up to a play's price of each day budget unspent, and a plan a few won richer
+    must not win over one with far more audience."""
+    tie = SPEND_TIE * max(a[0], b[0])
+    if abs(a[0] - b[0]) > tie:
+        return a[0] > b[0]
+    return a[1] > b[1]
+
+
 @dataclass
-class _Greedy:
-    placed: np.ndarray
-    y: np.ndarray
-    z: np.ndarray
+class _Attempt:
+    budget: np.ndarray
+    adv_left: np.ndarray
     res_left: np.ndarray
     open_left: np.ndarray
-    adv_left: np.ndarray
-    budget_left: np.ndarray
-    spend: int
-
-    def audience(self, pair_audience: np.ndarray) -> float:
-        return float(np.dot(self.placed, pair_audience))
+    y: np.ndarray
+    z: np.ndarray
+    score: tuple[int, float] = (0, 0.0)
 
 
-def _greedy(
-    order: np.ndarray,
-    sh: np.ndarray,
-    price: np.ndarray,
-    is_local: np.ndarray,
-    cd_codes: np.ndarray,
-    bs_codes: np.ndarray,
-    budget0: np.ndarray,
-    adv0: np.ndarray,
-    r_loc: np.ndarray,
-    open_pool: np.ndarray,
-    limit: np.ndarray | None = None,
-) -> _Greedy:
-    """Pass(es) over the pairs in ``order``: each takes all its budget, share and pool allow
-    (first at most ``limit`` plays per pair, then without limit, when ``limit`` is given)."""
-    res_left = r_loc.tolist()
-    open_left = open_pool.tolist()
-    budget = budget0.tolist()
-    adv_left = adv0.tolist()
-    y = [0] * len(sh)
-    z = [0] * len(sh)
-    sh_l, price_l, local_l = sh.tolist(), price.tolist(), is_local.tolist()
-    cd_l, bs_l = cd_codes.tolist(), bs_codes.tolist()
-    order_l = order.tolist()
-    passes = [limit.tolist(), None] if limit is not None else [None]
-    for lim in passes:
-        _greedy_pass(order_l, lim, sh_l, price_l, local_l, cd_l, bs_l, budget, adv_left,
-                     res_left, open_left, y, z)  # fmt: skip
-    y_a, z_a = np.array(y, np.int64), np.array(z, np.int64)
-    placed_a = y_a + z_a
-    return _Greedy(
-        placed_a,
-        y_a,
-        z_a,
-        np.array(res_left, np.int64),
-        np.array(open_left, np.int64),
-        np.array(adv_left, np.int64),
-        np.array(budget, np.int64),
-        int(np.dot(placed_a, price)),
-    )
-
-
-def _greedy_pass(
-    order: list[int],
-    limit: list[int] | None,
-    sh: list[int],
-    price: list[int],
-    local: list[bool],
-    cd: list[int],
-    bs: list[int],
-    budget: list[int],
-    adv_left: list[int],
-    res_left: list[int],
-    open_left: list[int],
-    y: list[int],
-    z: list[int],
-) -> None:
-    """The inner loop, on plain lists (in place): plain Python is fast enough here."""
-    for i in order:
-        j = bs[i]
-        room = adv_left[j]
-        if room <= 0:
-            continue
-        if limit is not None:
-            room = min(room, limit[i] - y[i] - z[i])
-            if room <= 0:
-                continue
-        p = price[i]
-        k = cd[i]
-        if p > 0:
-            afford = budget[k] // p
-            if afford <= 0:
-                continue
-            room = min(room, afford)
-        s = sh[i]
-        placed = 0
-        if local[i]:
-            take = min(room, res_left[s])
-            if take > 0:
-                res_left[s] -= take
-                y[i] += take
-                room -= take
-                placed = take
-        take = min(room, open_left[s])
-        if take > 0:
-            open_left[s] -= take
-            z[i] += take
-            placed += take
-        if placed:
-            adv_left[j] -= placed
-            budget[k] -= placed * p
+def _improve(order: np.ndarray, fixed: tuple, index: tuple, st: _Attempt) -> None:
+    """Greedy in ``order``, then repair for SPEND and upgrades for AUDIENCE, then a last greedy
+    pass in ``order`` (the state changes in place)."""
+    sh, price, is_local, cd_codes, bs_codes = fixed
+    sh_ptr, sh_pairs, cd_ptr, cd_pairs, ratio = index
+    state = (*fixed, st.budget, st.adv_left, st.res_left, st.open_left, st.y, st.z)
+    # 1. Audience first: pairs in order, each taking all it may.
+    kernel.fill(order, *state)
+    # 2. SPEND: campaign-days crowded out of contested hours get them back through two-step
+    #    moves (a donor moves to another hour of its own day, or gives way to a higher price).
+    for _ in range(REPAIR_ROUNDS):
+        kernel.settle(sh, is_local, st.res_left, st.open_left, st.y, st.z)
+        if kernel.repair(*state, sh_ptr, sh_pairs, cd_ptr, cd_pairs) == 0:
+            break
+    # 3. AUDIENCE: each campaign-day moves plays to its better pairs with room, spending no less.
+    for _ in range(REPAIR_ROUNDS):
+        kernel.settle(sh, is_local, st.res_left, st.open_left, st.y, st.z)
+        if kernel.upgrade(*state, cd_ptr, cd_pairs, ratio) == 0:
+            break
+    # 4. Room the moves freed goes to whoever can still use it, so every local pair has again
+    #    been offered the reserve before any of it is released.
+    kernel.fill(order, *state)

@@ -5,24 +5,35 @@ plays relaxed to real numbers, so its optimum is an upper bound for any integer 
 (5) (release reserve only once local demand is gone) is a complementarity condition, not linear;
 it is left out, which only loosens the bound.
 
+One variable ``x_cs`` per eligible pair instead of one per (pair, pool): by Hall's condition for
+two pools (small-local campaigns may use both the local reserve and the open pool, the others only
+the open pool), plays split into pools exist exactly when, per screen-hour,
+
+    Σ_{c∉L} x_cs ≤ O_s     and     Σ_c x_cs ≤ O_s + R^loc_s
+
+(with ``release_unused_local`` everyone may use both pools and only the second row remains). A
+business with a single eligible campaign in a screen-hour gets its share cap (3) as the column's
+upper bound rather than as a row. The LP is the same; it is just several times smaller.
+
 The lexicographic objective is solved in two stages, not with weights (weights would need a
 factor large enough to dominate every audience difference, which hurts the solver's numerics):
 
 1. ``S* = max Σ p_cs x_cs`` (paced spend delivered);
 2. ``A* = max Σ m_s x_cs`` subject to ``Σ p_cs x_cs ≥ S* − tol``, with ``tol = 1e-7 · S* + 1e-6``.
 
-``scipy.optimize.linprog(method="highs")`` solves both stages.
+Both stages run in one ``highspy`` model: stage 2 adds the spend row and swaps the objective, and
+the primal simplex warm-starts from stage 1's optimal basis.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from scheduler.allocate import Quotas, reserves
 
@@ -35,6 +46,8 @@ class LPResult:
     seconds: float
     variables: int
     constraints: int
+    # Optimal plays per paid eligible pair (``sh``, ``campaign_id``, ``plays``), when solved.
+    plays: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
 
 def solve_lp(
@@ -45,6 +58,7 @@ def solve_lp(
     quotas: Quotas,
     *,
     time_limit: float = 120.0,
+    solver: str = "choose",
 ) -> LPResult:
     """The two-stage LP optimum of the instance (same frames as ``allocate.allocate``)."""
     started = time.perf_counter()
@@ -54,10 +68,15 @@ def solve_lp(
     n_sh = len(capacity)
     _, r_loc, open_pool, adv = reserves(capacity, quotas)
 
-    pairs = eligible.merge(campaigns, on="campaign_id")
-    pairs = pairs[~pairs["is_public"].astype(bool)].reset_index(drop=True)
+    info = campaigns[["campaign_id", "business_id", "is_local", "is_public"]].astype(
+        {"campaign_id": "int64", "business_id": "int64", "is_local": bool, "is_public": bool}
+    )
+    pairs = eligible.astype({"sh": "int64", "campaign_id": "int64"}).merge(info, on="campaign_id")
+    pairs = pairs[~pairs["is_public"]].reset_index(drop=True)
     if pairs.empty:
         return LPResult("optimal", 0.0, 0.0, time.perf_counter() - started, 0, 0)
+    n_var = len(pairs)
+    cols = np.arange(n_var)
     sh = pairs["sh"].to_numpy(np.int64)
     price = pairs["price_krw"].to_numpy(np.float64)
     local = pairs["is_local"].to_numpy(bool)
@@ -68,69 +87,92 @@ def solve_lp(
         pd.MultiIndex.from_arrays([pairs["business_id"].to_numpy(np.int64), sh])
     )
     budget = (
-        day_caps.set_index(["campaign_id", "day"])["cap_krw"]
+        day_caps.astype({"campaign_id": "int64", "day": "int64"})
+        .set_index(["campaign_id", "day"])["cap_krw"]
         .reindex(cd_uniques)
         .fillna(0)
         .to_numpy(np.float64)
     )
 
-    # Columns: one per (pair, pool): reserve for local pairs, open for all, released if allowed.
-    pool_of_pair = [
-        ("reserve", np.nonzero(local)[0]),
-        ("open", np.arange(len(pairs))),
-    ]
-    if quotas.release_unused_local:
-        pool_of_pair.append(("released", np.nonzero(~local)[0]))
-    col_pair = np.concatenate([idx for _, idx in pool_of_pair])
-    col_pool = np.concatenate([np.full(len(idx), name) for name, idx in pool_of_pair])
-    n_var = len(col_pair)
-    cols = np.arange(n_var)
-
     blocks: list[sp.coo_matrix] = []
     rhs: list[np.ndarray] = []
-    in_reserve = np.isin(col_pool, ["reserve", "released"])
-    blocks.append(_rows(sh[col_pair][in_reserve], cols[in_reserve], 1.0, n_sh, n_var))
-    rhs.append(r_loc.astype(np.float64))
-    is_open = col_pool == "open"
-    blocks.append(_rows(sh[col_pair][is_open], cols[is_open], 1.0, n_sh, n_var))
-    rhs.append(open_pool.astype(np.float64))
-    blocks.append(_rows(bs_codes[col_pair], cols, 1.0, len(bs_uniques), n_var))
-    rhs.append(adv[bs_uniques.get_level_values(1).to_numpy(np.int64)].astype(np.float64))
-    free = price[col_pair] <= 0
-    blocks.append(_rows(cd_codes[col_pair], cols, price[col_pair], len(cd_uniques), n_var))
+    if not quotas.release_unused_local:
+        blocks.append(_rows(sh[~local], cols[~local], 1.0, n_sh, n_var))
+        rhs.append(open_pool.astype(np.float64))
+    blocks.append(_rows(sh, cols, 1.0, n_sh, n_var))
+    rhs.append((open_pool + r_loc).astype(np.float64))
+    # Share caps: a row only where a business has several campaigns in the screen-hour.
+    group_size = np.bincount(bs_codes)
+    shared = group_size[bs_codes] > 1
+    share_cap = adv[bs_uniques.get_level_values(1).to_numpy(np.int64)].astype(np.float64)
+    groups, rows_of = np.unique(bs_codes[shared], return_inverse=True)
+    blocks.append(_rows(rows_of, cols[shared], 1.0, len(groups), n_var))
+    rhs.append(share_cap[groups])
+    paying = price > 0
+    blocks.append(_rows(cd_codes[paying], cols[paying], price[paying], len(cd_uniques), n_var))
     rhs.append(budget)
-    a_ub = sp.vstack(blocks).tocsr()
-    b_ub = np.concatenate(rhs)
-    # Free plays are bounded by the pools and shares only; every price here is positive in
-    # practice, the bound keeps the LP bounded if one is not.
-    upper = np.where(free, np.maximum(adv[sh[col_pair]], 0), np.inf)
-    bounds = np.column_stack([np.zeros(n_var), upper])
+    matrix = sp.vstack(blocks).tocsc()
+    upper_rows = np.concatenate(rhs)
+    upper = np.minimum(share_cap[bs_codes], (open_pool + r_loc)[sh]).astype(np.float64)
 
-    spend_c = price[col_pair]
-    aud_c = audience[sh[col_pair]]
-    options = {"time_limit": time_limit, "presolve": True}
-    first = linprog(-spend_c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs", options=options)
-    if first.status != 0:
-        return LPResult(
-            first.message, float("nan"), float("nan"), time.perf_counter() - started, n_var, 0
-        )
-    best_spend = -first.fun
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(time_limit))
+    highs.setOptionValue("solver", solver)
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_var
+    lp.num_row_ = matrix.shape[0]
+    lp.col_cost_ = price
+    lp.col_lower_ = np.zeros(n_var)
+    lp.col_upper_ = upper
+    lp.row_lower_ = np.full(matrix.shape[0], -highspy.kHighsInf)
+    lp.row_upper_ = upper_rows
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(np.float64)
+    highs.passModel(lp)
+
+    def solve() -> str | None:
+        highs.run()
+        status = highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            return highs.modelStatusToString(status)
+        return None
+
+    failed = solve()
+    if failed:
+        return LPResult(failed, float("nan"), float("nan"), _since(started), n_var, lp.num_row_)
+    best_spend = float(highs.getInfo().objective_function_value)
     tol = 1e-7 * best_spend + 1e-6
-    a2 = sp.vstack([a_ub, sp.csr_matrix(-spend_c.reshape(1, -1))]).tocsr()
-    b2 = np.concatenate([b_ub, [-(best_spend - tol)]])
-    left = max(1.0, time_limit - (time.perf_counter() - started))
-    second = linprog(
-        -aud_c,
-        A_ub=a2,
-        b_ub=b2,
-        bounds=bounds,
-        method="highs",
-        options={"time_limit": left, "presolve": True},
+    nz = np.nonzero(paying)[0].astype(np.int32)
+    highs.addRow(best_spend - tol, highspy.kHighsInf, len(nz), nz, price[nz])
+    highs.changeColsCost(n_var, cols.astype(np.int32), audience[sh])
+    highs.setOptionValue("time_limit", max(1.0, time_limit - _since(started)))
+    # Stage 1's basis stays primal feasible under the new row: primal simplex goes on from it
+    # (the default dual simplex takes about three times as long here).
+    highs.setOptionValue("simplex_strategy", 4)
+    failed = solve()
+    if failed:
+        return LPResult(failed, best_spend, float("nan"), _since(started), n_var, lp.num_row_ + 1)
+    x = np.asarray(highs.getSolution().col_value)
+    plays = pd.DataFrame(
+        {"sh": sh, "campaign_id": pairs["campaign_id"].to_numpy(np.int64), "plays": x}
     )
-    seconds = time.perf_counter() - started
-    if second.status != 0:
-        return LPResult(second.message, best_spend, float("nan"), seconds, n_var, a2.shape[0])
-    return LPResult("optimal", best_spend, -second.fun, seconds, n_var, a2.shape[0])
+    return LPResult(
+        "optimal",
+        best_spend,
+        float(highs.getInfo().objective_function_value),
+        _since(started),
+        n_var,
+        lp.num_row_ + 1,
+        plays,
+    )
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
 
 
 def _rows(
