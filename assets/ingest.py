@@ -280,9 +280,10 @@ def ingest_upload(
                 size_bytes=len(thumb_data),
             )
         )
-        with session.begin_nested():
-            session.add(creative)
-            session.flush()
+        # No SAVEPOINT here: on SQLite (pysqlite) a savepoint opened before any other write
+        # would commit on release, behind the caller's transaction.
+        session.add(creative)
+        session.flush()
     except BaseException:
         # Only files this call created are removed: others may already point at older ones.
         for digest in written:

@@ -215,6 +215,14 @@ def test_a_failure_after_writing_removes_the_new_files(
     assert session.scalar(select(func.count()).select_from(Creative)) == 0
 
 
+def test_the_callers_rollback_undoes_the_creative(session: Session, storage: LocalStorage) -> None:
+    data = files.encode(files.poster(), "PNG")
+    ingest_upload(session, storage, data, "a.png", business_id=business_id(session))
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Creative)) == 0
+    assert session.scalar(select(func.count()).select_from(Rendition)) == 0
+
+
 def test_bad_options_are_refused_before_reading(session: Session, storage: LocalStorage) -> None:
     data = files.encode(files.poster(), "PNG")
     bid = business_id(session)
