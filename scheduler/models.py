@@ -139,7 +139,7 @@ class Screen(Base):
     open_hour: Mapped[int] = mapped_column(default=6)
     close_hour: Mapped[int] = mapped_column(default=24)
     visibility_factor: Mapped[float] = mapped_column(default=1.0)
-    base_price_krw: Mapped[int] = mapped_column(default=100)
+    base_price_krw: Mapped[int] = mapped_column(default=12)
     # Which foot-traffic location (sensor) stands for this screen's passers-by.
     traffic_location: Mapped[str | None] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(10), default="active")

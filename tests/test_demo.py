@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -12,7 +14,17 @@ from sqlalchemy.orm import Session
 from scheduler.demo.seed import seed_demo
 from scheduler.demo.traffic import generate_traffic, weekly_profile
 from scheduler.errors import Conflict
-from scheduler.models import Business, Campaign, Screen, TrafficCount, User, Zone
+from scheduler.models import (
+    BillingDaily,
+    Business,
+    Campaign,
+    Play,
+    Screen,
+    TrafficCount,
+    User,
+    Zone,
+)
+from scheduler.settings import get_settings
 
 TZ = "Asia/Seoul"
 END = pd.Timestamp("2026-11-23", tz=TZ)  # a Monday
@@ -118,3 +130,44 @@ def test_seed_refuses_a_database_with_a_city(sqlite_engine: Engine) -> None:
     seed_demo(sqlite_engine, seed=1, today=dt.date(2026, 11, 22), history_weeks=1)
     with pytest.raises(Conflict, match="already holds a city"):
         seed_demo(sqlite_engine, seed=1, today=dt.date(2026, 11, 22), history_weeks=1)
+
+
+def test_demo_delivery_goes_through_proof_of_play_and_billing(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's yesterday: planned, played by every screen, billed at the planned prices."""
+    from assets.ingest import ingest_upload
+    from assets.renditions import ensure_all_renditions
+    from assets.storage import LocalStorage
+    from scheduler.billing import roll_up_billing
+    from scheduler.demo.plays import simulate_plays
+    from scheduler.planner import plan_and_publish
+
+    monkeypatch.setenv("LOCALCAST_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    storage = LocalStorage(tmp_path / "assets")
+    today = dt.date(2026, 11, 22)
+
+    def ingest(session: Session, data: bytes, name: str, business_id: int, user_id: int | None):  # type: ignore[no-untyped-def]
+        return ingest_upload(
+            session, storage, data, name, business_id=business_id, uploaded_by_id=user_id
+        )
+
+    seed_demo(sqlite_engine, seed=5, today=today, ingest=ingest, history_weeks=2)
+    with Session(sqlite_engine) as session:
+        ensure_all_renditions(session, storage)
+        session.commit()
+    start = dt.datetime(2026, 11, 21, tzinfo=ZoneInfo(TZ))
+    plan_and_publish(sqlite_engine, now=start)
+    until = start + dt.timedelta(hours=10)
+    stored = simulate_plays(sqlite_engine, start, until, TZ)
+    assert simulate_plays(sqlite_engine, start, until, TZ) == 0  # the retry is not counted twice
+    with Session(sqlite_engine, expire_on_commit=False) as session:
+        plays = session.scalars(select(Play)).all()
+        roll_up_billing(session, dt.date(2026, 11, 21), tz=ZoneInfo(TZ))
+        session.commit()
+        billed = sum(row.charge_krw for row in session.scalars(select(BillingDaily)))
+    assert stored == len(plays) > 1000
+    assert all(start <= p.started_at < until and p.campaign_id is not None for p in plays)
+    assert billed == sum(p.price_krw for p in plays) > 0
+    get_settings.cache_clear()

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--slot-seconds", type=int, default=10)
     add.add_argument("--hours", default="6-24", help="operating hours OPEN-CLOSE, e.g. 6-24")
     add.add_argument("--visibility", type=float, default=1.0)
-    add.add_argument("--base-price", type=int, default=100, help="KRW per play before tiers")
+    add.add_argument("--base-price", type=int, default=12, help="KRW per play before tiers")
     add.add_argument("--traffic-location", help="foot-traffic location that stands for it")
     add.add_argument("--json", action="store_true", help="print one JSON object")
     add.set_defaults(handler=_add)

@@ -44,14 +44,15 @@ HOURS_BY_KIND = {
     "civic": (8, 22),
     "campus": (7, 23),
 }
+# KRW per 10-second play before tiers: about a 5,000 KRW CPM at each place's typical audience.
 BASE_PRICE_BY_KIND = {
-    "office": 120,
-    "transit": 150,
-    "residential": 80,
-    "park": 110,
-    "market": 100,
-    "civic": 90,
-    "campus": 90,
+    "office": 15,
+    "transit": 18,
+    "residential": 10,
+    "park": 14,
+    "market": 12,
+    "civic": 10,
+    "campus": 11,
 }
 
 _SHOP_KINDS = (

@@ -20,7 +20,7 @@ _TAGLINES = (
 def draw_ad(
     title: str, seed: int, size: tuple[int, int] = (1080, 1920), public: bool = False
 ) -> bytes:
-    """A PNG poster: a two-colour gradient, the advertiser's name and a tagline."""
+    """A JPEG poster: a two-colour gradient, the advertiser's name and a tagline."""
     rng = np.random.default_rng(seed)
     width, height = size
     top = rng.integers(30, 220, size=3)
@@ -51,5 +51,5 @@ def draw_ad(
     tagline = "Public notice" if public else _TAGLINES[int(rng.integers(len(_TAGLINES)))]
     draw.text((margin, height - height // 5), tagline, fill=(255, 255, 255), font=text_font)
     out = io.BytesIO()
-    image.save(out, format="PNG")
+    image.save(out, format="JPEG", quality=92)
     return out.getvalue()

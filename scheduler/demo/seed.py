@@ -154,7 +154,7 @@ def _add_screens(
                 open_hour=open_hour,
                 close_hour=close_hour,
                 visibility_factor=round(float(rng.uniform(0.6, 1.0)), 2),
-                base_price_krw=BASE_PRICE_BY_KIND.get(spec.kind, 100),
+                base_price_krw=BASE_PRICE_BY_KIND.get(spec.kind, 12),
             )
             screens.append(screen)
             summary.screen_tokens[screen.name] = token
@@ -229,7 +229,7 @@ def _add_policy(session: Session, effective_from: dt.datetime, staff_id: int) ->
 
 # Campaign states for the demo and how many of each (the rest of the advertisers book nothing).
 CAMPAIGN_MIX = (
-    ("approved", 44),
+    ("approved", 80),
     ("pending", 5),
     ("draft", 3),
     ("paused", 3),
@@ -259,7 +259,7 @@ def _add_campaigns(
     # Owners' own businesses always book, so each demo login has something to look at.
     order = (
         [b for b in local if b.id in owner_of]
-        + [b for b in local if b.id not in owner_of][: 30 - len(owner_of)]
+        + [b for b in local if b.id not in owner_of][: 66 - len(owner_of)]
         + chains[:16]
     )
     rng.shuffle(order[len(owner_of) :])
@@ -310,7 +310,7 @@ def _add_creative(
     creative = ingest(
         session,
         image,
-        f"{business.name.lower().replace(' ', '-')}.png",
+        f"{business.name.lower().replace(' ', '-')}.jpg",
         business.id,
         owner_of.get(business.id),
     )
