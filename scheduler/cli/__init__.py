@@ -10,6 +10,7 @@ import argparse
 import importlib
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from scheduler.errors import LocalcastError
@@ -46,6 +47,25 @@ def emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
         print(json.dumps(payload, default=str, ensure_ascii=False))
     else:
         print(text)
+
+
+def json_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``--json`` switch that ``emit`` honours."""
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def pair_type(cast: Callable[[str], Any], sep: str, example: str) -> Callable[[str], tuple]:
+    """An argparse type reading two numbers joined by ``sep`` (``example`` names the form)."""
+
+    def parse(text: str) -> tuple:
+        try:
+            first, second = (cast(part) for part in text.lower().split(sep))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {example}") from None
+        return first, second
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:

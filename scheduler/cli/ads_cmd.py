@@ -12,18 +12,12 @@ from assets.errors import UploadRefused
 from assets.ingest import ingest_upload
 from assets.renditions import active_screen_sizes, ensure_all_renditions
 from assets.storage import storage_from_settings
-from scheduler.cli import emit
+from scheduler.cli import emit, json_flag, pair_type
 from scheduler.db import session_scope
 from scheduler.models import Creative
 from scheduler.settings import get_settings
 
-
-def _focal(text: str) -> tuple[float, float]:
-    try:
-        x, y = (float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a focal point like 0.5,0.3") from None
-    return x, y
+_focal = pair_type(float, ",", "a focal point like 0.5,0.3")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,10 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up.add_argument("--fit", choices=("contain", "cover"), default="contain")
     up.add_argument("--background", default="#000000", help="letterbox / transparency colour")
     up.add_argument("--focal", type=_focal, default=(0.5, 0.5), help="x,y fractions for cover")
-    up.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(up)
     up.set_defaults(handler=_upload)
     render = sub.add_parser("render", help="make missing renditions for every active screen size")
-    render.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(render)
     render.set_defaults(handler=_render)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from scheduler.billing import roll_up_billing
-from scheduler.cli import emit
+from scheduler.cli import emit, json_flag
 from scheduler.db import get_engine, session_scope
 from scheduler.demo.plays import simulate_plays
 from scheduler.demo.seed import is_seeded, seed_demo
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     seed.add_argument("--if-empty", action="store_true", help="do nothing when a city exists")
     seed.add_argument("--no-images", action="store_true", help="skip ad images (faster)")
-    seed.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(seed)
     seed.set_defaults(handler=_seed)
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from tqdm import tqdm
 
-from scheduler.cli import emit
+from scheduler.cli import emit, json_flag
 from scheduler.db import get_engine
 from scheduler.errors import ValidationFailed
 from scheduler.planner import plan_and_publish
@@ -16,7 +16,7 @@ from scheduler.planner import plan_and_publish
 def register(subparsers: argparse._SubParsersAction) -> None:
     plan = subparsers.add_parser("plan", help="plan the rolling horizon and publish playlists now")
     plan.add_argument("--now", help="plan as if it were this moment (ISO 8601 with offset)")
-    plan.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(plan)
     plan.set_defaults(handler=_plan)
 
 

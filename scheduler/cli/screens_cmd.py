@@ -7,20 +7,22 @@ import argparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.cli import emit
+from scheduler.cli import emit, json_flag, pair_type
 from scheduler.db import session_scope
 from scheduler.errors import NotFound, ValidationFailed
 from scheduler.models import Screen, User
 from scheduler.pairing import claim_code, normalise_code
 from scheduler.screens import issue_token, register_screen, revoke_token
 
+_size = pair_type(int, "x", "a size like 1080x1920")
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1080x1920") from None
-    return width, height
+
+def _screen_arguments(parser: argparse.ArgumentParser) -> None:
+    """Zone, size, slot length and traffic location: asked alike when adding or pairing."""
+    parser.add_argument("--zone", type=int, help="zone id")
+    parser.add_argument("--size", type=_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
+    parser.add_argument("--slot-seconds", type=int, default=10)
+    parser.add_argument("--traffic-location", help="foot-traffic location that stands for it")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,16 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = screens.add_subparsers(dest="screens_command", required=True, metavar="ACTION")
     add = sub.add_parser("add", help="register a screen; prints its token once")
     add.add_argument("name")
-    add.add_argument("--zone", type=int, help="zone id")
-    add.add_argument("--size", type=_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
+    _screen_arguments(add)
     add.add_argument("--lat", type=float)
     add.add_argument("--lon", type=float)
-    add.add_argument("--slot-seconds", type=int, default=10)
     add.add_argument("--hours", default="6-24", help="operating hours OPEN-CLOSE, e.g. 6-24")
     add.add_argument("--visibility", type=float, default=1.0)
     add.add_argument("--base-price", type=int, default=12, help="KRW per play before tiers")
-    add.add_argument("--traffic-location", help="foot-traffic location that stands for it")
-    add.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(add)
     add.set_defaults(handler=_add)
 
     pair = sub.add_parser("pair", help="claim the pairing code a new screen shows")
@@ -45,22 +44,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     target = pair.add_mutually_exclusive_group(required=True)
     target.add_argument("--screen", type=int, help="pair as this existing screen (new token)")
     target.add_argument("--name", help="register a new screen with this name")
-    pair.add_argument("--zone", type=int, help="zone id of the new screen")
-    pair.add_argument("--size", type=_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
-    pair.add_argument("--slot-seconds", type=int, default=10)
-    pair.add_argument("--traffic-location", help="foot-traffic location that stands for it")
+    _screen_arguments(pair)
     pair.add_argument("--staff", help="username of the staff member pairing (default: an admin)")
-    pair.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(pair)
     pair.set_defaults(handler=_pair)
 
     rotate = sub.add_parser("rotate-token", help="issue a new token; the old one stops working")
     rotate.add_argument("screen_id", type=int)
-    rotate.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(rotate)
     rotate.set_defaults(handler=_rotate)
 
     revoke = sub.add_parser("revoke", help="revoke a screen's token until it is paired again")
     revoke.add_argument("screen_id", type=int)
-    revoke.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(revoke)
     revoke.set_defaults(handler=_revoke)
 
 

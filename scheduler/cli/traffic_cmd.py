@@ -12,7 +12,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from scheduler.cli import emit
+from scheduler.cli import emit, json_flag
 from scheduler.db import session_scope
 from scheduler.errors import LocalcastError
 from scheduler.forecast import backtest
@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--tz", help="time zone of the file's local times (default: the city's)")
     imp.add_argument("--dry-run", action="store_true", help="check and report, store nothing")
     imp.add_argument("--all-problems", action="store_true", help="list every rejected value")
-    imp.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(imp)
     imp.set_defaults(handler=_import)
 
     back = sub.add_parser("backtest", help="forecast error vs seasonal-naive on recent history")
@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="a public holiday, forecast like a Sunday (repeatable)",
     )
-    back.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(back)
     back.set_defaults(handler=_backtest)
 
 

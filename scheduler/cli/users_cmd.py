@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 
-from scheduler.cli import emit
+from scheduler.cli import emit, json_flag
 from scheduler.db import session_scope
 from scheduler.models import ROLES
 from scheduler.users import create_user
@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--password", help="read from the terminal when left out")
     add.add_argument("--name", help="display name")
     add.add_argument("--locale", choices=("ko", "en"), default="ko")
-    add.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(add)
     add.set_defaults(handler=_add)
 
 

@@ -8,7 +8,7 @@ import signal
 import threading
 from typing import Any
 
-from scheduler.cli import emit
+from scheduler.cli import emit, json_flag
 from scheduler.db import get_engine
 from scheduler.jobs import PlanHook, run_job_now, standard_jobs
 from scheduler.settings import get_settings
@@ -26,10 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
     run = sub.add_parser("run", help="run one job now and print its run record")
     run.add_argument("name", choices=[job.name for job in standard_jobs()])
-    run.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(run)
     run.set_defaults(handler=_run)
     listing = sub.add_parser("list", help="the jobs and their schedules")
-    listing.add_argument("--json", action="store_true", help="print one JSON object")
+    json_flag(listing)
     listing.set_defaults(handler=_list)
 
 
