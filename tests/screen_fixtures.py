@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import socket
 import threading
 import time
 import uuid
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
+from browser import free_port
 from PIL import Image
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
@@ -36,12 +36,6 @@ from scheduler.models import (
 )
 from scheduler.security import hash_password
 from scheduler.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class LiveServer:

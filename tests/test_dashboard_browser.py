@@ -9,25 +9,21 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, skip_or_fail
+from browser import chromium_driver, free_port, require_chromium, wait_for_url
+from conftest import ROOT
 from PIL import Image, ImageDraw
 from sqlalchemy import create_engine, select
 
 from scheduler.models import Campaign, PlanAllocation, PlanRun, Screen
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORD = "localcast-demo"
 AD_NAME = "Browser test bagels"
@@ -37,36 +33,16 @@ ERROR_BOXES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_http(url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
 @pytest.fixture(scope="module")
 def demo_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """``localcast demo seed`` then ``localcast up`` on free ports, stopped at the end."""
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        skip_or_fail("Chromium and chromedriver are not installed")
+    require_chromium()
     data_dir = tmp_path_factory.mktemp("browser-city")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALCAST_")}
     env.update(
         LOCALCAST_DATA_DIR=str(data_dir),
-        LOCALCAST_API_PORT=str(_free_port()),
-        LOCALCAST_DASHBOARD_PORT=str(_free_port()),
+        LOCALCAST_API_PORT=str(free_port()),
+        LOCALCAST_DASHBOARD_PORT=str(free_port()),
         PYTHONUNBUFFERED="1",
     )
     cli = [sys.executable, "-m", "scheduler.cli"]
@@ -78,8 +54,8 @@ def demo_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     url = f"http://127.0.0.1:{env['LOCALCAST_DASHBOARD_PORT']}"
     try:
         try:
-            _wait_http(f"{url}/_stcore/health", 90)
-        except TimeoutError as exc:
+            wait_for_url(f"{url}/_stcore/health", 90)
+        except AssertionError as exc:
             raise AssertionError(f"{exc}; localcast up said:\n{log_path.read_text()}") from exc
         yield {"url": url, "db": f"sqlite:///{data_dir / 'localcast.db'}"}
     finally:
@@ -93,30 +69,10 @@ def demo_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tmp_path_factory.mktemp("chromium-profile")  # fresh, so no state carries over
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        "--window-size=1400,1100",
-        "--lang=en-US",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
+    profiles = tmp_path_factory.mktemp("chromium")
+    with chromium_driver(profiles, "--window-size=1400,1100", "--lang=en-US") as driver:
+        driver.set_page_load_timeout(60)
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 class Dashboard:
