@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dashboard.queries import screen_table
 from scheduler.errors import NotFound
 from scheduler.models import (
     Campaign,
@@ -21,10 +22,20 @@ from scheduler.models import (
     PlanRun,
     Play,
     Rendition,
-    Screen,
-    Zone,
 )
+from scheduler.reports import latest_plan_rows
 
+SCREEN_FIELDS = (
+    "id",
+    "name",
+    "zone_id",
+    "zone",
+    "latitude",
+    "longitude",
+    "width_px",
+    "height_px",
+    "base_price_krw",
+)
 DAILY_COLUMNS = [
     "day",
     "planned_plays",
@@ -66,36 +77,7 @@ def thumbnail_sha(session: Session, creative: Creative) -> str:
 
 def screens_frame(session: Session) -> pd.DataFrame:
     """Active screens with their zone and position, for the targeting map and pickers."""
-    rows = session.execute(
-        select(
-            Screen.id,
-            Screen.name,
-            Screen.zone_id,
-            Zone.name,
-            Screen.latitude,
-            Screen.longitude,
-            Screen.width_px,
-            Screen.height_px,
-            Screen.base_price_krw,
-        )
-        .outerjoin(Zone, Zone.id == Screen.zone_id)
-        .where(Screen.status == "active")
-        .order_by(Zone.name, Screen.name)
-    ).all()
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "name",
-            "zone_id",
-            "zone",
-            "latitude",
-            "longitude",
-            "width_px",
-            "height_px",
-            "base_price_krw",
-        ],
-    )
+    return screen_table(session, SCREEN_FIELDS, active_only=True, by_zone=True)
 
 
 def screen_sizes(
@@ -168,10 +150,7 @@ def daily_plan(alloc: pd.DataFrame, tz: str) -> pd.DataFrame:
     columns = ["day", "planned_plays", "planned_audience", "planned_spend"]
     if alloc.empty:
         return pd.DataFrame(columns=columns)
-    hours = pd.to_datetime(alloc["hour_start"], utc=True)
-    frame = alloc.assign(hour_start=hours)
-    newest = frame.groupby(["screen_id", "hour_start"])["plan_run_id"].transform("max")
-    frame = frame[frame["plan_run_id"] == newest]
+    frame = latest_plan_rows(alloc.assign(hour_start=pd.to_datetime(alloc["hour_start"], utc=True)))
     frame = frame.assign(
         day=frame["hour_start"].dt.tz_convert(tz).dt.date,
         planned_audience=frame["plays"] * frame["impressions_multiplier"],

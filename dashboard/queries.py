@@ -6,6 +6,7 @@ Free of Streamlit so that they are tested without a browser; each takes an open 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -49,53 +50,50 @@ def zones(session: Session) -> pd.DataFrame:
     return _frame(rows, ["id", "name", "kind", "latitude", "longitude"])
 
 
+# Every column a screen table may show, by the name the frame gives it.
+SCREEN_COLUMNS: dict[str, Any] = {
+    "id": Screen.id,
+    "name": Screen.name,
+    "zone_id": Screen.zone_id,
+    "zone": Zone.name,
+    "latitude": Screen.latitude,
+    "longitude": Screen.longitude,
+    "width_px": Screen.width_px,
+    "height_px": Screen.height_px,
+    "slot_seconds": Screen.slot_seconds,
+    "open_hour": Screen.open_hour,
+    "close_hour": Screen.close_hour,
+    "visibility_factor": Screen.visibility_factor,
+    "base_price_krw": Screen.base_price_krw,
+    "traffic_location": Screen.traffic_location,
+    "status": Screen.status,
+    "has_token": Screen.token_hash.is_not(None),
+    "token_issued_at": Screen.token_issued_at,
+    "last_seen_at": Screen.last_seen_at,
+}
+_SCREEN_TIMES = ("token_issued_at", "last_seen_at")
+
+
+def screen_table(
+    session: Session,
+    columns: Sequence[str] = tuple(SCREEN_COLUMNS),
+    *,
+    active_only: bool = False,
+    by_zone: bool = False,
+) -> pd.DataFrame:
+    """Screens with their zone name, as the named ``SCREEN_COLUMNS``; sorted by name, or by zone
+    and then name."""
+    stmt = select(*(SCREEN_COLUMNS[c] for c in columns)).outerjoin(Zone, Zone.id == Screen.zone_id)
+    if active_only:
+        stmt = stmt.where(Screen.status == "active")
+    stmt = stmt.order_by(Zone.name, Screen.name) if by_zone else stmt.order_by(Screen.name)
+    frame = _frame(session.execute(stmt).all(), list(columns))
+    return _utc_cols(frame, *(c for c in _SCREEN_TIMES if c in columns))
+
+
 def screens(session: Session) -> pd.DataFrame:
     """Every screen with its zone name and whether it holds a token."""
-    stmt = (
-        select(
-            Screen.id,
-            Screen.name,
-            Screen.zone_id,
-            Zone.name,
-            Screen.latitude,
-            Screen.longitude,
-            Screen.width_px,
-            Screen.height_px,
-            Screen.slot_seconds,
-            Screen.open_hour,
-            Screen.close_hour,
-            Screen.visibility_factor,
-            Screen.base_price_krw,
-            Screen.traffic_location,
-            Screen.status,
-            Screen.token_hash.is_not(None),
-            Screen.token_issued_at,
-            Screen.last_seen_at,
-        )
-        .outerjoin(Zone, Zone.id == Screen.zone_id)
-        .order_by(Screen.name)
-    )
-    cols = [
-        "id",
-        "name",
-        "zone_id",
-        "zone",
-        "latitude",
-        "longitude",
-        "width_px",
-        "height_px",
-        "slot_seconds",
-        "open_hour",
-        "close_hour",
-        "visibility_factor",
-        "base_price_krw",
-        "traffic_location",
-        "status",
-        "has_token",
-        "token_issued_at",
-        "last_seen_at",
-    ]
-    return _utc_cols(_frame(session.execute(stmt).all(), cols), "token_issued_at", "last_seen_at")
+    return screen_table(session)
 
 
 def traffic_counts(
