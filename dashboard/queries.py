@@ -31,6 +31,7 @@ from scheduler.models import (
     User,
     Zone,
 )
+from scheduler.policy import POLICY_FIELDS
 
 
 def _frame(rows: Any, columns: list[str]) -> pd.DataFrame:
@@ -292,13 +293,7 @@ def policy_history(session: Session) -> pd.DataFrame:
     rows = session.execute(
         select(
             QuotaPolicy.effective_from,
-            QuotaPolicy.local_min_share,
-            QuotaPolicy.public_min_share,
-            QuotaPolicy.advertiser_max_share,
-            QuotaPolicy.release_unused_local,
-            QuotaPolicy.local_discount,
-            QuotaPolicy.surcharge_threshold,
-            QuotaPolicy.surcharge_rate,
+            *(getattr(QuotaPolicy, name) for name in POLICY_FIELDS),
             QuotaPolicy.note,
             User.username,
             QuotaPolicy.created_at,
@@ -306,19 +301,7 @@ def policy_history(session: Session) -> pd.DataFrame:
         .outerjoin(User, User.id == QuotaPolicy.created_by_id)
         .order_by(QuotaPolicy.effective_from.desc(), QuotaPolicy.id.desc())
     ).all()
-    cols = [
-        "effective_from",
-        "local_min_share",
-        "public_min_share",
-        "advertiser_max_share",
-        "release_unused_local",
-        "local_discount",
-        "surcharge_threshold",
-        "surcharge_rate",
-        "note",
-        "created_by",
-        "created_at",
-    ]
+    cols = ["effective_from", *POLICY_FIELDS, "note", "created_by", "created_at"]
     return _utc_cols(_frame(rows, cols), "effective_from", "created_at")
 
 

@@ -14,6 +14,7 @@ from dashboard import queries, staff_ui, ui
 from dashboard.i18n import local_time, money, t
 from scheduler.models import utcnow
 from scheduler.policy import (
+    POLICY_FIELDS,
     policy_at,
     price_rules_of,
     save_policy,
@@ -32,18 +33,7 @@ now = utcnow()
 with ui.db() as session:
     policy = policy_at(session, now)
     tier_set = tiers_at(session, now)
-    current = {
-        name: getattr(policy, name)
-        for name in (
-            "local_min_share",
-            "public_min_share",
-            "advertiser_max_share",
-            "release_unused_local",
-            "local_discount",
-            "surcharge_threshold",
-            "surcharge_rate",
-        )
-    }
+    current = {name: getattr(policy, name) for name in POLICY_FIELDS}
     current_tiers = list(tier_list(tier_set))
     rules = price_rules_of(policy)
     levels = queries.forecast_levels(session, now, now + dt.timedelta(hours=48))
@@ -68,57 +58,29 @@ def effective_picker(prefix: str) -> dt.datetime:
     return staff_ui.local_to_utc(day, time)
 
 
+def share_slider(column: Any, field: str, key: str, help: str | None = None) -> float:
+    """A 0–1 slider in 5 % steps for one share of the policy, starting at the value in force."""
+    label = t(f"staff.policy.{field}")
+    return column.slider(label, 0.0, 1.0, float(current[field]), 0.05, key=key, help=help)
+
+
 def quota_tab() -> None:
     st.caption(t("staff.policy.in_force", when=local_time(getattr(policy, "effective_from", None))))
     with st.form("quota"):
         left, right = st.columns(2)
-        local_min = left.slider(
-            t("staff.policy.local_min_share"),
-            0.0,
-            1.0,
-            float(current["local_min_share"]),
-            0.05,
-            key="q_local",
-            help=t("staff.policy.local_min_help"),
+        local_min = share_slider(
+            left, "local_min_share", "q_local", help=t("staff.policy.local_min_help")
         )
-        public_min = left.slider(
-            t("staff.policy.public_min_share"),
-            0.0,
-            1.0,
-            float(current["public_min_share"]),
-            0.05,
-            key="q_public",
-        )
-        adv_max = left.slider(
-            t("staff.policy.advertiser_max_share"),
-            0.0,
-            1.0,
-            float(current["advertiser_max_share"]),
-            0.05,
-            key="q_adv",
-        )
+        public_min = share_slider(left, "public_min_share", "q_public")
+        adv_max = share_slider(left, "advertiser_max_share", "q_adv")
         release = left.checkbox(
             t("staff.policy.release_unused_local"),
             bool(current["release_unused_local"]),
             key="q_release",
             help=t("staff.policy.release_help"),
         )
-        discount = right.slider(
-            t("staff.policy.local_discount"),
-            0.0,
-            1.0,
-            float(current["local_discount"]),
-            0.05,
-            key="q_discount",
-        )
-        threshold = right.slider(
-            t("staff.policy.surcharge_threshold"),
-            0.0,
-            1.0,
-            float(current["surcharge_threshold"]),
-            0.05,
-            key="q_threshold",
-        )
+        discount = share_slider(right, "local_discount", "q_discount")
+        threshold = share_slider(right, "surcharge_threshold", "q_threshold")
         rate = right.number_input(
             t("staff.policy.surcharge_rate"),
             0.0,
