@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playlists.serving import enrich  # noqa: E402
+from scheduler.cli.serve_cmd import SERVERS  # noqa: E402
 from scheduler.db import make_engine  # noqa: E402
 from scheduler.migrate import upgrade  # noqa: E402
 from scheduler.models import (  # noqa: E402
@@ -73,9 +74,11 @@ end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'RESULT {"requests": %%d, "seconds": %%f, "p50_ms": %%f, "p99_ms": %%f, "errors": %%d}\n',
+    'RESULT {"requests": %%d, "seconds": %%f, "p50_ms": %%f, "p99_ms": %%f, "errors": %%d, '
+    .. '"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, e.connect + e.read + e.write + e.status + e.timeout))
+    latency:percentile(99) / 1000, e.connect + e.read + e.write + e.status + e.timeout,
+    e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
 
@@ -317,6 +320,38 @@ def run_wrk(url: str, targets: Path, workdir: Path, seconds: int, connections: i
     return result
 
 
+def start_api(server: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """``localcast serve`` with 2 workers on a free port; the process and its base URL."""
+    port = free_port()
+    api = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scheduler.cli",
+            "serve",
+            "--server",
+            server,
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_http(f"{base}/healthz", timeout=120)
+    return api, base
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
 def start_nginx(workdir: Path, body: bytes) -> tuple[subprocess.Popen, int, str]:
     prefix = workdir / "nginx"
     (prefix / "www").mkdir(parents=True)
@@ -328,8 +363,13 @@ def start_nginx(workdir: Path, body: bytes) -> tuple[subprocess.Popen, int, str]
     (prefix / "nginx.conf").write_text(
         f"{user}worker_processes 2;\ndaemon off;\npid {prefix}/nginx.pid;\n"
         f"error_log {prefix}/logs/error.log warn;\n"
+        "worker_rlimit_nofile 65535;\n"
         "events { worker_connections 4096; }\n"
+        # nginx closes a keep-alive connection after 1,000 requests by default; wrk counts the
+        # request it had already written on that connection as a read error. Our servers keep
+        # connections open indefinitely, so nginx does too here.
         "http {\n  access_log off;\n  default_type application/json;\n"
+        "  keepalive_requests 1000000;\n  keepalive_timeout 75s;\n"
         f"  client_body_temp_path {prefix}/tmp;\n  proxy_temp_path {prefix}/tmp;\n"
         f"  fastcgi_temp_path {prefix}/tmp;\n  uwsgi_temp_path {prefix}/tmp;\n"
         f"  scgi_temp_path {prefix}/tmp;\n"
@@ -432,7 +472,14 @@ def main() -> int:
             "LOCALCAST_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         ),
     )
+    parser.add_argument(
+        "--server",
+        choices=("both", *SERVERS),
+        default="both",
+        help="the API's HTTP server(s) to measure, one after the other (default both)",
+    )
     args = parser.parse_args()
+    servers = ("uvicorn", "granian") if args.server == "both" else (args.server,)
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:
             parser.error(f"{tool} is not installed")
@@ -461,51 +508,48 @@ def main() -> int:
             )
         )
 
-        port = free_port()
         env = {
             **os.environ,
             "LOCALCAST_DATABASE_URL": url,
             "LOCALCAST_DATA_DIR": str(workdir / "var"),
         }
-        api = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scheduler.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/healthz", timeout=120)
-        prepared = wait_bodies(base, 2 * screens)
-        print(f"both workers rendered {screens:,} playlists each in {prepared:.0f} s", flush=True)
         nginx, nginx_port, nginx_etag = start_nginx(workdir, seeded["body"])
         nginx_targets = workdir / "nginx-targets.txt"
         nginx_targets.write_text(
             "".join(f"/playlist.json {tok} {nginx_etag}\n" for _, tok, _ in seeded["tokens"])
         )
-
-        print(f"polling: wrk, 2 threads, 64 connections, {seconds} s each …", flush=True)
-        run_wrk(base, targets, workdir, 2, 64)  # warm-up: last_seen writes, caches
-        ours = run_wrk(base, targets, workdir, seconds, 64)
-        theirs = run_wrk(f"http://127.0.0.1:{nginx_port}", nginx_targets, workdir, seconds, 64)
-        print(f"\nplaylist body {len(seeded['body']):,} bytes; 10,000 screens; 90 % If-None-Match")
-        print(f"{'server':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-        for label, r in (("localcast API (2 workers)", ours), ("nginx static file", theirs)):
+        results: list[tuple[str, dict]] = []
+        for server in servers:
+            if api is not None:
+                stop(api)
+            api, base = start_api(server, env)
+            prepared = wait_bodies(base, 2 * screens)
             print(
-                f"{label:<28}{r['rps']:>10,.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
-                f"{r['errors']:>8}"
+                f"{server}: both workers rendered {screens:,} playlists each in {prepared:.0f} s",
+                flush=True,
             )
-        print(f"ratio API / nginx: {ours['rps'] / theirs['rps']:.2f}")
+            print(f"polling {server}: wrk, 2 threads, 64 connections, {seconds} s …", flush=True)
+            run_wrk(base, targets, workdir, 2, 64)  # warm-up: last_seen writes, caches
+            results.append(
+                (f"API, {server} (2 workers)", run_wrk(base, targets, workdir, seconds, 64))
+            )
+        print(f"polling nginx: wrk, 2 threads, 64 connections, {seconds} s …", flush=True)
+        theirs = run_wrk(f"http://127.0.0.1:{nginx_port}", nginx_targets, workdir, seconds, 64)
+        results.append(("nginx static file", theirs))
+        print(f"\nplaylist body {len(seeded['body']):,} bytes; 10,000 screens; 90 % If-None-Match")
+        print(
+            f"{'server':<30}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+            f"{'ratio':>8}  error kinds"
+        )
+        for label, r in results:
+            kinds = ", ".join(
+                f"{k} {r[k]}" for k in ("connect", "read", "write", "status", "timeout") if r[k]
+            )
+            print(
+                f"{label:<30}{r['rps']:>10,.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
+                f"{r['errors']:>8}{r['rps'] / theirs['rps']:>8.2f}  {kinds or '-'}"
+            )
+        failed = sum(r["errors"] for _, r in results)
 
         tokens = {sid: tok for sid, tok, _ in seeded["tokens"]}
         took, sent = asyncio.run(ingest(base, seeded, tokens, plays_per_screen, 500))
@@ -527,12 +571,11 @@ def main() -> int:
         print(
             f"ratio API / COPY: {ours_rate / copy_rate:.3f}; lost: {lost}; duplicated: {duplicated}"
         )
-        return 0 if lost == duplicated == 0 and ours["errors"] == 0 else 1
+        return 0 if lost == duplicated == 0 and failed == 0 else 1
     finally:
         for process in (api, nginx):
             if process is not None:
-                process.terminate()
-                process.wait(timeout=30)
+                stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
