@@ -73,7 +73,10 @@ def main() -> None:
     parser.add_argument("--lp-limit", type=float, default=None, help="LP time limit, seconds")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
-    lp_limit = args.lp_limit if args.lp_limit is not None else (40.0 if args.quick else 300.0)
+    lp_limit = args.lp_limit if args.lp_limit is not None else (60.0 if args.quick else 300.0)
+    # Compile (or load) the allocator's kernels first, so no row's plan time includes it.
+    warm = make_instance(4, 8, 24, seed=0)
+    allocate(warm.screen_hours, warm.campaigns, warm.day_caps, warm.eligible, warm.quotas)
     rows = []
     for screens, campaigns in sizes:
         row = run(screens, campaigns, lp_limit, args.seed)

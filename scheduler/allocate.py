@@ -360,9 +360,10 @@ def _improve(order: np.ndarray, fixed: tuple, index: tuple, st: _Attempt) -> Non
     kernel.fill(order, *state)
     # 2. SPEND: campaign-days crowded out of contested hours get them back through two-step
     #    moves (a donor moves to another hour of its own day, or gives way to a higher price).
+    hopeless = np.zeros(len(st.budget), np.int64)
     for _ in range(REPAIR_ROUNDS):
         kernel.settle(sh, is_local, st.res_left, st.open_left, st.y, st.z)
-        if kernel.repair(*state, sh_ptr, sh_pairs, cd_ptr, cd_pairs) == 0:
+        if kernel.repair(*state, sh_ptr, sh_pairs, cd_ptr, cd_pairs, hopeless) == 0:
             break
     # 3. AUDIENCE: each campaign-day moves plays to its better pairs with room, spending no less.
     for _ in range(REPAIR_ROUNDS):

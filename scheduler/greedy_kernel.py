@@ -10,6 +10,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Pairs with room a repair move looks at for a donor to move to.
+MAX_TARGETS = 32
+# Pairs in a row without a move after which a campaign-day's repair stops for the round.
+MAX_FUTILE = 128
+# Rounds in a row without a move after which a campaign-day's repair stops looking.
+GIVE_UP = 2
+
 
 @njit(cache=True, nogil=True)
 def fill(
@@ -77,6 +84,7 @@ def repair(
     sh_pairs: np.ndarray,
     cd_ptr: np.ndarray,
     cd_pairs: np.ndarray,
+    hopeless: np.ndarray,
 ) -> int:
     """Give campaign-days that still have budget the plays they were crowded out of.
 
@@ -85,18 +93,40 @@ def repair(
     screen-hour of the donor's own campaign-day with room (a two-step augmenting path), or simply
     dropped when ``i`` pays more per play. Each move raises total spend. Pairs are listed per
     screen-hour (``sh_ptr``/``sh_pairs``) and per campaign-day (``cd_ptr``/``cd_pairs``, best
-    first). Returns the number of moves.
+    first). ``hopeless`` counts the rounds in a row a campaign-day found no move; from
+    ``GIVE_UP`` on it is skipped. Returns the number of moves.
     """
     moves = 0
     n_cd = cd_ptr.shape[0] - 1
+    # Per campaign-day, where its pairs with room may start: pairs before it had none when
+    # last looked at (room freed later in the round waits for the next round). Keeps a round
+    # linear in the pairs looked at instead of rescanning every donor's list.
+    cursor = cd_ptr[:-1].copy()
+    # Donor campaign-days found with nowhere to move to this round (looked at no more).
+    stuck = np.zeros(n_cd, np.bool_)
+    # The cheapest paid play of each campaign-day: with less budget left it cannot take any.
+    cheapest = np.full(n_cd, np.iinfo(np.int64).max)
+    for i in range(sh.shape[0]):
+        if 0 < price[i] < cheapest[cd[i]]:
+            cheapest[cd[i]] = price[i]
     for k in range(n_cd):
+        if budget[k] < cheapest[k] or hopeless[k] >= GIVE_UP:
+            continue
+        before = moves
+        futile = 0
         for a in range(cd_ptr[k], cd_ptr[k + 1]):
             i = cd_pairs[a]
             p = price[i]
             if p <= 0 or budget[k] < p:
                 continue
+            # A long run of pairs without a move: the rest of the list is unlikely to do better.
+            if futile >= MAX_FUTILE:
+                break
+            futile += 1
+            moves_here = moves
             s = sh[i]
             # Room left outright (freed by earlier moves): take it.
+            had = y[i] + z[i]
             t = min(budget[k] // p, adv_left[bs[i]])
             if t > 0:
                 if local[i]:
@@ -111,6 +141,8 @@ def repair(
                 z[i] += take
                 adv_left[bs[i]] -= take
                 budget[k] -= take * p
+                if y[i] + z[i] > had:
+                    moves += 1
             for b in range(sh_ptr[s], sh_ptr[s + 1]):
                 want = budget[k] // p
                 if want <= 0:
@@ -131,14 +163,26 @@ def repair(
                     t = min(t, adv_left[bs[i]])
                 # Where the donor's plays can go instead, within its own campaign-day.
                 target = -1
-                for c2 in range(cd_ptr[kd], cd_ptr[kd + 1]):
+                if stuck[kd] and price[d] >= p:
+                    continue
+                leading = True
+                # The donor's first few pairs with room are enough (a bound keeps big instances
+                # from rescanning long lists of pairs its budget cannot move to).
+                looked = 0
+                for c2 in range(cursor[kd], cd_ptr[kd + 1]):
+                    if looked >= MAX_TARGETS:
+                        break
                     j = cd_pairs[c2]
                     sj = sh[j]
-                    if sj == s:
-                        continue
                     room = open_left[sj] + (res_left[sj] if local[j] else 0)
                     room = min(room, adv_left[bs[j]])
                     if room <= 0:
+                        if leading:
+                            cursor[kd] = c2 + 1
+                        continue
+                    leading = False
+                    looked += 1
+                    if sj == s:
                         continue
                     extra = price[j] - price[d]
                     if p + extra <= 0:
@@ -150,8 +194,10 @@ def repair(
                     target = j
                     t = min(t, room)
                     break
-                if target < 0 and price[d] >= p:
-                    continue
+                if target < 0:
+                    stuck[kd] = True
+                    if price[d] >= p:
+                        continue
                 if t <= 0:
                     continue
                 # Free t plays of the donor in a pool pair i can use (y only when i is local).
@@ -188,6 +234,10 @@ def repair(
                 adv_left[bs[i]] -= t
                 budget[k] -= t * p
                 moves += 1
+            if moves > moves_here:
+                futile = 0
+        # A campaign-day that found nothing in GIVE_UP rounds in a row is not looked at again.
+        hopeless[k] = hopeless[k] + 1 if moves == before else 0
     return moves
 
 

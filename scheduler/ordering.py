@@ -37,20 +37,32 @@ def order_hour(
 def _separate(sequence: list[str], owner: dict[str, int | None]) -> list[str]:
     adv = [owner.get(item) for item in sequence]
     n = len(sequence)
+    # Advertisers whose last full scan found no slot to swap in. Until the next swap the same
+    # scan would fail again, except at j = i + 1 (the one slot whose neighbour test it skips),
+    # so an hour one advertiser cannot be separated in costs O(n), not O(n²).
+    dead: set[int] = set()
     for i in range(1, n):
-        if adv[i] is None or adv[i] != adv[i - 1]:
+        a = adv[i]
+        if a is None or a != adv[i - 1]:
+            continue
+        if a in dead:
+            if i + 1 < n and adv[i + 1] != a:
+                sequence[i], sequence[i + 1] = sequence[i + 1], sequence[i]
+                adv[i], adv[i + 1] = adv[i + 1], adv[i]
+                dead.clear()
             continue
         for j in range(i + 1, n):
             # Swap in a slot of someone else that does not itself end up next to its own kind.
-            if adv[j] == adv[i]:
+            if adv[j] == a:
                 continue
-            if j + 1 < n and adv[j + 1] is not None and adv[j + 1] == adv[i] and j != i + 1:
-                continue
-            if adv[j] is not None and adv[j] == adv[i - 1]:
+            if j + 1 < n and adv[j + 1] is not None and adv[j + 1] == a and j != i + 1:
                 continue
             sequence[i], sequence[j] = sequence[j], sequence[i]
             adv[i], adv[j] = adv[j], adv[i]
+            dead.clear()
             break
+        else:
+            dead.add(a)
     return sequence
 
 
