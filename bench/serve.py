@@ -1,10 +1,11 @@
 """Benchmark the screen API against nginx, and proof-of-play ingest against a raw COPY.
 
 1. Playlist polling: 10,000 screens with their own tokens poll ``GET /api/v1/screens/{id}/playlist``
-   with ``If-None-Match`` (90 % carry the current ETag → 304, 10 % do not → 200 with the body),
-   driven by wrk with a Lua script. The same load goes to nginx serving a static JSON file of the
-   same size (with nginx's own ETag in the same share of requests). Prints requests/s, p50, p99,
-   errors and the ratio.
+   with ``If-None-Match`` (90 % carry the current ETag → 304, 10 % do not → 200 with the body) and
+   ``Accept-Encoding: gzip`` (as the player's browser does), driven by wrk with a Lua script; the
+   API under granian and under uvicorn, one after the other (``--server``). The same load goes to
+   nginx serving a static JSON file of the same size (precompressed, ``gzip_static``; nginx's own
+   ETag in the same share of requests). Prints requests/s, p50, p99, errors by kind and the ratio.
 2. Proof of play: batches of plays POSTed over HTTP (a third of the batches sent twice, as a
    screen retrying after a lost answer), then the same rows loaded with a raw ``COPY``. Prints
    rows/s for both, the ratio, and lost or duplicated plays (must be zero).
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gzip
 import json
 import os
 import random
@@ -63,7 +65,7 @@ request = function()
   counter = counter + 1
   local i = (counter * 104729) %% n + 1
   local path, token, etag = lines[i]:match("^(%%S+) (%%S+) (%%S+)$")
-  local headers = { ["Authorization"] = "Bearer " .. token }
+  local headers = { ["Authorization"] = "Bearer " .. token, ["Accept-Encoding"] = "gzip" }
   if counter %% 10 ~= 0 then headers["If-None-Match"] = etag end
   return wrk.format("GET", path, headers)
 end
@@ -357,6 +359,8 @@ def start_nginx(workdir: Path, body: bytes) -> tuple[subprocess.Popen, int, str]
     (prefix / "www").mkdir(parents=True)
     (prefix / "logs").mkdir()
     (prefix / "www" / "playlist.json").write_bytes(body)
+    # Screens (Chromium) ask for gzip; nginx answers from a precompressed copy, as our API does.
+    (prefix / "www" / "playlist.json.gz").write_bytes(gzip.compress(body, compresslevel=1, mtime=0))
     os.chmod(workdir, 0o755)
     port = free_port()
     user = "user root;\n" if os.geteuid() == 0 else ""
@@ -369,7 +373,7 @@ def start_nginx(workdir: Path, body: bytes) -> tuple[subprocess.Popen, int, str]
         # request it had already written on that connection as a read error. Our servers keep
         # connections open indefinitely, so nginx does too here.
         "http {\n  access_log off;\n  default_type application/json;\n"
-        "  keepalive_requests 1000000;\n  keepalive_timeout 75s;\n"
+        "  keepalive_requests 1000000;\n  keepalive_timeout 75s;\n  gzip_static on;\n"
         f"  client_body_temp_path {prefix}/tmp;\n  proxy_temp_path {prefix}/tmp;\n"
         f"  fastcgi_temp_path {prefix}/tmp;\n  uwsgi_temp_path {prefix}/tmp;\n"
         f"  scgi_temp_path {prefix}/tmp;\n"
@@ -536,7 +540,11 @@ def main() -> int:
         print(f"polling nginx: wrk, 2 threads, 64 connections, {seconds} s …", flush=True)
         theirs = run_wrk(f"http://127.0.0.1:{nginx_port}", nginx_targets, workdir, seconds, 64)
         results.append(("nginx static file", theirs))
-        print(f"\nplaylist body {len(seeded['body']):,} bytes; 10,000 screens; 90 % If-None-Match")
+        print(
+            f"\nplaylist body {len(seeded['body']):,} bytes "
+            f"({len(gzip.compress(seeded['body'], compresslevel=1)):,} gzipped); "
+            "10,000 screens; 90 % If-None-Match; Accept-Encoding: gzip"
+        )
         print(
             f"{'server':<30}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
             f"{'ratio':>8}  error kinds"
