@@ -25,7 +25,7 @@ from scheduler.lp_reference import solve_lp  # noqa: E402
 from scheduler.synthetic import make_instance  # noqa: E402
 
 FULL = [(50, 100), (200, 400), (500, 1000), (1000, 1000), (2000, 2000), (5000, 5000)]
-QUICK = [(50, 100), (200, 200), (1000, 1000)]
+QUICK = [(50, 100), (100, 200), (1000, 1000)]
 LP_MAX_SCREENS = 200
 
 

@@ -77,8 +77,8 @@ from scheduler import greedy_kernel as kernel
 REPAIR_ROUNDS = 8
 # Attempts re-ordered by the shadow value of budget after the first one.
 SHADOW_PASSES = 2
-# Relative SPEND difference under which two attempts count as equal (AUDIENCE decides).
-SPEND_TIE = 1e-4
+# Relative SPEND difference (0.1 %) under which two attempts count as equal (AUDIENCE decides).
+SPEND_TIE = 1e-3
 
 RULES = ("local_quota", "public_quota", "paid", "released", "house")
 
