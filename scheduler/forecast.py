@@ -299,14 +299,16 @@ def refresh_forecasts(
     hours: int,
     *,
     tz: str | None = None,
-    holidays: Holidays = frozenset(),
+    holidays: Holidays | None = None,
 ) -> pd.DataFrame:
     """Forecast every active screen for ``hours`` hours from ``start_utc`` (floored to the hour),
     store them in ``forecasts`` and return them (screen_id, hour_start UTC, expected, source).
+    ``holidays`` default to the city's (``LOCALCAST_HOLIDAYS``).
 
     History: the last ``LOOKBACK_WEEKS`` weeks before the start, suspect counts left out.
     Forecasts older than ``KEEP_FORECAST_DAYS`` before the start are pruned.
     """
+    holidays = get_settings().holiday_dates if holidays is None else holidays
     start = _hour(start_utc)
     targets = pd.date_range(start, periods=hours, freq="h")
     history = _history(session, start - dt.timedelta(weeks=LOOKBACK_WEEKS), start)
@@ -383,10 +385,12 @@ def backtest(
     holdout_days: int = 7,
     *,
     tz: str | None = None,
-    holidays: Holidays = frozenset(),
+    holidays: Holidays | None = None,
 ) -> BacktestReport:
     """Hide the last ``holdout_days`` days of history, forecast them from the weeks before
-    (as ``refresh_forecasts`` would) and compare with seasonal-naive on the same screen-hours."""
+    (as ``refresh_forecasts`` would) and compare with seasonal-naive on the same screen-hours.
+    ``holidays`` default to the city's (``LOCALCAST_HOLIDAYS``)."""
+    holidays = get_settings().holiday_dates if holidays is None else holidays
     if holdout_days < 1:
         raise ValidationFailed("The holdout must be at least one day.")
     latest = session.scalar(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Path("./var")
     timezone: str = "Asia/Seoul"
+    holidays: str = Field(default="", description="public holidays, YYYY-MM-DD, comma-separated")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_workers: int = 1
@@ -52,6 +54,25 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r}; use an IANA name such as Asia/Seoul"
             ) from exc
         return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _dates(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                dt.date.fromisoformat(part)
+            except ValueError:
+                raise ValueError(
+                    f"holiday {part!r} is not a date; list them as YYYY-MM-DD,YYYY-MM-DD"
+                ) from None
+        return value
+
+    @property
+    def holiday_dates(self) -> frozenset[dt.date]:
+        """Public holidays, forecast like Sundays."""
+        return frozenset(
+            dt.date.fromisoformat(p.strip()) for p in self.holidays.split(",") if p.strip()
+        )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -182,3 +182,30 @@ def test_cli_backtest_json(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatc
     finally:
         get_settings.cache_clear()
     assert out["holdout_days"] == 7 and out["mae_forecast"] < out["mae_naive"]
+
+
+def test_city_holidays_from_settings_are_forecast_like_sundays(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.settings import get_settings
+
+    _store(sqlite_engine, _seasonal({1: 1.0}, weeks=3), {1: 1})
+    start = (START + pd.Timedelta(weeks=3)).to_pydatetime()  # a Monday
+    commute = (start + dt.timedelta(hours=8)).astimezone(dt.UTC)  # 8 am local
+    holiday = (START + pd.Timedelta(weeks=3)).tz_convert(TZ).date().isoformat()
+
+    def at_commute() -> float:
+        get_settings.cache_clear()
+        with session_scope(sqlite_engine) as session:
+            frame = refresh_forecasts(session, start, 24, tz=TZ)
+        return float(frame.loc[frame["hour_start"] == pd.Timestamp(commute), "expected"].iloc[0])
+
+    monkeypatch.delenv("LOCALCAST_HOLIDAYS", raising=False)
+    workday = at_commute()
+    monkeypatch.setenv("LOCALCAST_HOLIDAYS", f"2026-01-01, {holiday}")
+    assert at_commute() < 0.5 * workday  # a Monday holiday has no commute peak
+    monkeypatch.setenv("LOCALCAST_HOLIDAYS", "2026-13-01")
+    get_settings.cache_clear()
+    with pytest.raises(ValueError, match="'2026-13-01' is not a date"):
+        get_settings()
+    get_settings.cache_clear()

@@ -16,6 +16,7 @@ from scheduler.cli import emit, json_flag
 from scheduler.db import session_scope
 from scheduler.errors import LocalcastError
 from scheduler.forecast import backtest
+from scheduler.settings import get_settings
 from scheduler.traffic_import import ImportReport, import_traffic
 
 PROBLEMS_PRINTED = 20
@@ -147,7 +148,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
+    holidays = get_settings().holiday_dates | frozenset(args.holiday)
     with session_scope() as session:
-        report = backtest(session, args.holdout_days, holidays=frozenset(args.holiday))
+        report = backtest(session, args.holdout_days, holidays=holidays)
     emit(args, report.as_dict(), report.summary())
     return 0
