@@ -483,7 +483,8 @@ def main() -> int:
         help="the API's HTTP server(s) to measure, one after the other (default both)",
     )
     args = parser.parse_args()
-    servers = ("uvicorn", "granian") if args.server == "both" else (args.server,)
+    # The production default last: proof-of-play ingest then runs against it.
+    servers = ("granian", "uvicorn") if args.server == "both" else (args.server,)
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:
             parser.error(f"{tool} is not installed")

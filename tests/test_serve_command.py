@@ -1,5 +1,5 @@
 """``localcast serve`` as production runs it: a separate process with 2 workers over real HTTP, on
-granian (the default; SQLite and PostgreSQL) and on uvicorn (``--server uvicorn``; SQLite)."""
+uvicorn (the default; SQLite and PostgreSQL) and on granian (``--server granian``; SQLite)."""
 
 from __future__ import annotations
 
@@ -70,15 +70,15 @@ def _eventually(check, seconds: float = 10) -> None:  # type: ignore[no-untyped-
         time.sleep(0.2)
 
 
-def test_granian_serves_polls_and_follows_the_database(engine: Engine, tmp_path: Path) -> None:
-    with served("granian", engine, tmp_path) as base:
+def test_uvicorn_serves_polls_and_follows_the_database(engine: Engine, tmp_path: Path) -> None:
+    with served("uvicorn", engine, tmp_path) as base:
         _polls_and_follows(base, engine, tmp_path)
 
 
-def test_uvicorn_serves_polls_and_follows_the_database(
+def test_granian_serves_polls_and_follows_the_database(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
-    with served("uvicorn", sqlite_engine, tmp_path) as base:
+    with served("granian", sqlite_engine, tmp_path) as base:
         _polls_and_follows(base, sqlite_engine, tmp_path)
 
 

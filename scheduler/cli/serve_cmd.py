@@ -1,4 +1,4 @@
-"""``localcast serve``: the screen API alone, for production (granian by default, or uvicorn)."""
+"""``localcast serve``: the screen API alone, for production (uvicorn by default, or granian)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from scheduler.settings import get_settings
 
-SERVERS = ("granian", "uvicorn")
+SERVERS = ("uvicorn", "granian")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,9 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--server",
         choices=SERVERS,
-        default="granian",
-        help="HTTP server: granian (default; its HTTP layer is Rust, several times faster on "
-        "playlist polls) or uvicorn (httptools, uvloop)",
+        default="uvicorn",
+        help="HTTP server: uvicorn (default; httptools, uvloop) or granian (Rust HTTP layer; "
+        "within 10 %% of uvicorn on playlist polls in bench/serve.py)",
     )
     serve.add_argument("--no-access-log", action="store_true", help="no JSON access log lines")
     serve.set_defaults(handler=_serve)
@@ -82,6 +82,7 @@ def _granian(host: str, port: int, workers: int, access: bool) -> None:
         port=port,
         interface=Interfaces.ASGI,
         workers=workers,
+        runtime_threads=2,  # faster than one on playlist polls in bench/serve.py
         loop=Loops.uvloop,
         log_access=False,  # ours is structured (localcast.access)
         log_dictconfig=_log_config(access=access),
