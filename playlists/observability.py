@@ -143,11 +143,15 @@ class AccessLogMiddleware:
             )
 
 
+def access_log_enabled() -> bool:
+    return access_log.isEnabledFor(logging.INFO)
+
+
 def access_record(
     scope: Scope, template: str, status: int, elapsed: float, screen_id: int | None
 ) -> None:
     """One JSON line for one request, if the access log is on."""
-    if not access_log.isEnabledFor(logging.INFO):
+    if not access_log_enabled():
         return
     record: dict[str, Any] = {
         "ts": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),

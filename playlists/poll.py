@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
@@ -58,6 +59,21 @@ def _bearer_hash(authorization: str | None) -> str | None:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def poll_headers(
+    headers: Iterable[tuple[bytes, bytes]],
+) -> tuple[str | None, str | None, str | None]:
+    """Authorization, If-None-Match and Accept-Encoding from raw (lower-case) headers."""
+    authorization = if_none_match = accept_encoding = None
+    for name, value in headers:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"if-none-match":
+            if_none_match = value.decode("latin-1")
+        elif name == b"accept-encoding":
+            accept_encoding = value.decode("latin-1")
+    return authorization, if_none_match, accept_encoding
+
+
 class PlaylistPoll:
     """Answers playlist polls from the worker's snapshot; ``asgi`` is the lean entry point."""
 
@@ -73,15 +89,38 @@ class PlaylistPoll:
         if_none_match: str | None,
         accept_encoding: str | None,
     ) -> Answer:
+        """The answer from memory if it holds all that is needed, else from the thread pool."""
+        args = (screen_id, authorization, if_none_match, accept_encoding)
+        answer = self.respond(*args, may_block=False)
+        if answer is None:
+            answer = await run_in_threadpool(self.respond, *args, may_block=True)
+        assert answer is not None  # may_block=True always answers
+        return answer
+
+    def respond(
+        self,
+        screen_id: int,
+        authorization: str | None,
+        if_none_match: str | None,
+        accept_encoding: str | None,
+        *,
+        may_block: bool,
+    ) -> Answer | None:
+        """The answer; with ``may_block`` False, None where the database would have to be asked
+        (a stale snapshot, an unknown token, last-seen times due, a body not cached)."""
         directory = self.directory
         token_hash = _bearer_hash(authorization)
         if token_hash is None:
             return _error(401, "unauthenticated", AUTH_HINT)
         if directory.needs_refresh():
-            await run_in_threadpool(directory.refresh)
+            if not may_block:
+                return None
+            directory.refresh()
         known, head = directory.cached(token_hash)
         if not known:
-            head = await run_in_threadpool(directory.lookup, token_hash)
+            if not may_block:
+                return None
+            head = directory.lookup(token_hash)
         if head is None or head.status != "active":
             return _error(401, "unauthenticated", "Unknown or revoked screen token.")
         if head.screen_id != screen_id:
@@ -92,7 +131,9 @@ class PlaylistPoll:
                 head.screen_id,
             )
         if directory.seen(screen_id):
-            await run_in_threadpool(directory.flush_seen)
+            if not may_block:
+                return None
+            directory.flush_seen()
         playlist_id, etag = head.playlist_id, head.etag
         if playlist_id is None or etag is None:
             return _error(
@@ -108,7 +149,9 @@ class PlaylistPoll:
             return Answer(304, headers, b"", screen_id)
         body = self.bodies.cached(playlist_id, etag)
         if body is None:
-            body = await run_in_threadpool(self.bodies.load, playlist_id, etag)
+            if not may_block:
+                return None
+            body = self.bodies.load(playlist_id, etag)
         if body is None:  # replaced since the snapshot: the screen asks again
             return _error(404, "retry", "The playlist changed while it was read; ask again.")
         headers.append((b"content-type", b"application/json"))
@@ -130,18 +173,8 @@ class PlaylistPoll:
         if match is None:
             return False
         started = time.perf_counter()
-        authorization = if_none_match = accept_encoding = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                authorization = value.decode("latin-1")
-            elif name == b"if-none-match":
-                if_none_match = value.decode("latin-1")
-            elif name == b"accept-encoding":
-                accept_encoding = value.decode("latin-1")
         try:
-            answer = await self.answer(
-                int(match.group(1)), authorization, if_none_match, accept_encoding
-            )
+            answer = await self.answer(int(match.group(1)), *poll_headers(scope["headers"]))
         except Exception:
             log.exception("unhandled error on %s", scope["path"])
             answer = _error(500, "internal", CRASHED)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from assets.storage import LocalStorage
 from playlists.api import create_app
+from playlists.poll_protocol import POLL_PROTOCOL
 from scheduler.models import (
     Business,
     Campaign,
@@ -65,6 +66,7 @@ class LiveServer:
             port=self.port,
             log_level="warning",
             access_log=False,
+            http=POLL_PROTOCOL,  # as ``localcast serve`` runs it
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)

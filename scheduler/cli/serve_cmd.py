@@ -54,13 +54,15 @@ def _serve(args: argparse.Namespace) -> int:
 def _uvicorn(host: str, port: int, workers: int, access: bool) -> None:
     import uvicorn
 
+    from playlists.poll_protocol import POLL_PROTOCOL
+
     uvicorn.run(
         "playlists.api:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        http="httptools",
+        http=POLL_PROTOCOL,  # httptools, with cached polls answered in the protocol
         loop="uvloop",
         access_log=False,  # ours is structured (localcast.access)
         log_config=_log_config(access=access),

@@ -35,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def parts(settings=None) -> list[Part]:  # type: ignore[no-untyped-def]
     """The three processes of a localcast installation, as commands."""
+    from playlists.poll_protocol import POLL_PROTOCOL
+
     settings = settings or get_settings()
     host = settings.api_host
     dashboard_app = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -51,6 +53,8 @@ def parts(settings=None) -> list[Part]:  # type: ignore[no-untyped-def]
                 host,
                 "--port",
                 str(settings.api_port),
+                "--http",
+                POLL_PROTOCOL,
                 "--no-access-log",
             ],
             url=f"http://{host}:{settings.api_port}",

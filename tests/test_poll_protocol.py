@@ -1,0 +1,159 @@
+"""Playlist polls answered inside the HTTP protocol (``playlists.poll_protocol``), over a socket."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from screen_fixtures import LiveServer, publish_playlist
+from sqlalchemy import Engine, select
+
+from playlists.poll import PlaylistPoll
+from playlists.serving import render_body
+from scheduler.db import session_scope
+from scheduler.models import Playlist
+from scheduler.screens import register_screen
+
+
+@pytest.fixture
+def through_asgi(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Paths of the polls that went the ASGI way rather than being answered in the protocol."""
+    paths: list[str] = []
+    original = PlaylistPoll.asgi
+
+    async def counting(self, scope, receive, send) -> bool:  # type: ignore[no-untyped-def]
+        handled = await original(self, scope, receive, send)
+        if handled:
+            paths.append(scope["path"])
+        return handled
+
+    monkeypatch.setattr(PlaylistPoll, "asgi", counting)
+    return paths
+
+
+@pytest.fixture
+def city(engine: Engine, tmp_path: Path) -> Iterator[tuple[LiveServer, dict]]:
+    """Two screens with playlists, and the API with its snapshot refreshing as in production."""
+    live = LiveServer(engine, tmp_path / "data", refresh_s=0.5)
+    screens = {}
+    with session_scope(engine) as session:
+        for name in ("Mine", "Other"):
+            screen, token = register_screen(session, name)
+            published = publish_playlist(session, screen, live.storage)
+            screens[name] = (screen.id, token, published.playlist.etag)
+    live.start()
+    try:
+        yield live, screens
+    finally:
+        live.stop()
+
+
+def _request(path: str, token: str, *extra: str) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", "Host: screens", f"Authorization: Bearer {token}", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def _read_response(reader) -> tuple[int, dict[str, str], bytes]:  # type: ignore[no-untyped-def]
+    status = int(reader.readline().split()[1])
+    headers: dict[str, str] = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    body = reader.read(int(headers.get("content-length", "0")))
+    return status, headers, body
+
+
+def test_pipelined_polls_are_answered_in_order_without_asgi(
+    engine: Engine, city: tuple[LiveServer, dict], through_asgi: list[str]
+) -> None:
+    live, screens = city
+    mine, token, etag = screens["Mine"]
+    other = screens["Other"][0]
+    url = f"/api/v1/screens/{mine}/playlist"
+    with httpx.Client(base_url=live.url, timeout=10) as http:
+        for _ in range(2):  # the first poll may render the body; the second finds it cached
+            warm = http.get(url, headers={"Authorization": f"Bearer {token}"})
+            assert warm.status_code == 200
+    through_asgi.clear()
+
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        sock.sendall(
+            _request(url, token, f'If-None-Match: "{etag}"')
+            + _request(url, token, "Accept-Encoding: gzip")
+            + _request(f"/api/v1/screens/{other}/playlist", token)
+            + _request(url, token, "Accept-Encoding: identity")
+        )
+        reader = sock.makefile("rb")
+        answers = [_read_response(reader) for _ in range(4)]
+
+    assert [status for status, _, _ in answers] == [304, 200, 403, 200]
+    not_modified, zipped, forbidden, plain = answers
+    assert not_modified[1]["etag"] == f'"{etag}"' and not_modified[2] == b""
+    assert zipped[1]["content-encoding"] == "gzip"
+    with session_scope(engine) as session:
+        document = session.scalars(
+            select(Playlist.document).where(Playlist.screen_id == mine).order_by(Playlist.id.desc())
+        ).first()
+    expected = json.loads(render_body(document, mine, 60))
+    assert json.loads(gzip.decompress(zipped[2])) == expected
+    assert json.loads(plain[2]) == expected and "content-encoding" not in plain[1]
+    assert json.loads(forbidden[2])["error"] == "forbidden"
+    assert through_asgi == []  # all four answered in the protocol
+
+    with httpx.Client(base_url=live.url, timeout=10) as http:
+        served = http.get("/metrics").text
+    assert 'localcast_playlists_served_total{status="304"}' in served
+
+
+def test_what_memory_cannot_answer_goes_through_asgi(
+    city: tuple[LiveServer, dict], through_asgi: list[str]
+) -> None:
+    live, screens = city
+    mine, token, etag = screens["Mine"]
+    url = f"/api/v1/screens/{mine}/playlist"
+    with httpx.Client(base_url=live.url, timeout=10) as http:
+        http.get(url, headers={"Authorization": f"Bearer {token}"})
+        through_asgi.clear()
+        # An unknown token needs the database; a query string or HTTP/1.0 is not a plain poll.
+        unknown = http.get(url, headers={"Authorization": "Bearer scr_unknown"})
+        assert unknown.status_code == 401 and unknown.json()["error"] == "unauthenticated"
+        query = http.get(url + "?x=1", headers={"Authorization": f"Bearer {token}"})
+        assert query.status_code == 200
+    assert through_asgi == [url, url]
+
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        sock.sendall(_request(url, token, "Connection: close"))
+        reader = sock.makefile("rb")
+        status, headers, _ = _read_response(reader)
+        assert status == 200 and headers.get("connection") == "close"
+        assert reader.read() == b""  # the server closed the connection as asked
+    assert through_asgi == [url, url, url]
+
+
+def test_access_log_names_the_client_behind_the_proxy(
+    city: tuple[LiveServer, dict], through_asgi: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    live, screens = city
+    mine, token, etag = screens["Mine"]
+    url = f"/api/v1/screens/{mine}/playlist"
+    caplog.set_level(logging.INFO, logger="localcast.access")
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "If-None-Match": f'"{etag}"',
+        "X-Forwarded-For": "203.0.113.7",
+    }
+    with httpx.Client(base_url=live.url, timeout=10) as http:
+        for _ in range(3):
+            assert http.get(url, headers=headers).status_code == 304
+    records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "localcast.access"]
+    polls = [r for r in records if r["route"] == "/api/v1/screens/{screen_id}/playlist"]
+    assert len(polls) == 3
+    assert {r["client"] for r in polls} == {"203.0.113.7"}
+    assert {r["screen_id"] for r in polls} == {mine} and {r["status"] for r in polls} == {304}
+    assert len(through_asgi) < 3  # at least one of them was answered in the protocol
