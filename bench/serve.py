@@ -22,6 +22,7 @@ import gzip
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import subprocess
@@ -295,9 +296,36 @@ def seed(url: str, screens: int, hours: int, ingest_screens: int) -> dict:
     return {"tokens": tokens, "body": body, "allocations": allocations, "start": start}
 
 
-def run_wrk(url: str, targets: Path, workdir: Path, seconds: int, connections: int) -> dict:
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (Linux ``/proc``)."""
+    parents: dict[int, int] = {}
+    seconds: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(seconds.get(p, 0.0) for p in tree)
+
+
+def run_wrk(
+    url: str, targets: Path, workdir: Path, seconds: int, connections: int, server_pid: int
+) -> dict:
+    """One wrk run; its figures plus the server's and wrk's CPU time per request."""
     script = workdir / f"poll-{uuid.uuid4().hex[:6]}.lua"
     script.write_text(WRK_SCRIPT % {"targets": targets})
+    server_before = tree_cpu_seconds(server_pid)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [
             "wrk",
@@ -319,6 +347,10 @@ def run_wrk(url: str, targets: Path, workdir: Path, seconds: int, connections: i
         raise RuntimeError(f"wrk gave no result: {out.stdout[-500:]} {out.stderr[-500:]}")
     result = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / result["seconds"]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    result["server_us"] = (tree_cpu_seconds(server_pid) - server_before) / result["requests"] * 1e6
+    result["wrk_us"] = wrk_cpu / result["requests"] * 1e6
     return result
 
 
@@ -534,12 +566,17 @@ def main() -> int:
                 flush=True,
             )
             print(f"polling {server}: wrk, 2 threads, 64 connections, {seconds} s …", flush=True)
-            run_wrk(base, targets, workdir, 2, 64)  # warm-up: last_seen writes, caches
+            run_wrk(base, targets, workdir, 2, 64, api.pid)  # warm-up: last_seen writes, caches
             results.append(
-                (f"API, {server} (2 workers)", run_wrk(base, targets, workdir, seconds, 64))
+                (
+                    f"API, {server} (2 workers)",
+                    run_wrk(base, targets, workdir, seconds, 64, api.pid),
+                )
             )
         print(f"polling nginx: wrk, 2 threads, 64 connections, {seconds} s …", flush=True)
-        theirs = run_wrk(f"http://127.0.0.1:{nginx_port}", nginx_targets, workdir, seconds, 64)
+        theirs = run_wrk(
+            f"http://127.0.0.1:{nginx_port}", nginx_targets, workdir, seconds, 64, nginx.pid
+        )
         results.append(("nginx static file", theirs))
         print(
             f"\nplaylist body {len(seeded['body']):,} bytes "
@@ -548,7 +585,7 @@ def main() -> int:
         )
         print(
             f"{'server':<30}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
-            f"{'ratio':>8}  error kinds"
+            f"{'ratio':>8}{'server CPU µs/req':>19}{'wrk CPU µs/req':>16}  error kinds"
         )
         for label, r in results:
             kinds = ", ".join(
@@ -556,7 +593,8 @@ def main() -> int:
             )
             print(
                 f"{label:<30}{r['rps']:>10,.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
-                f"{r['errors']:>8}{r['rps'] / theirs['rps']:>8.2f}  {kinds or '-'}"
+                f"{r['errors']:>8}{r['rps'] / theirs['rps']:>8.2f}"
+                f"{r['server_us']:>19.1f}{r['wrk_us']:>16.1f}  {kinds or '-'}"
             )
         failed = sum(r["errors"] for _, r in results)
 

@@ -150,9 +150,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         heads.start()
+        metrics.start()
         try:
             yield
         finally:
+            metrics.stop()
             heads.stop()
 
     app = ScreenAPI(

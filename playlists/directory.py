@@ -227,8 +227,9 @@ class ScreenDirectory:
             self._seen.add(screen_id)
         if self.seen_every_s <= 0:
             return True
-        running = self._thread is not None and self._thread.is_alive()
-        return not running and time.monotonic() - self._seen_flushed >= self.seen_every_s
+        if time.monotonic() - self._seen_flushed < self.seen_every_s:
+            return False
+        return self._thread is None or not self._thread.is_alive()
 
     def forget_seen(self, screen_id: int) -> None:
         with self._seen_lock:

@@ -1,15 +1,20 @@
 """Prometheus metrics and JSON access logs for the screen API.
 
 With several uvicorn workers, ``PROMETHEUS_MULTIPROC_DIR`` makes every worker write its counters to
-shared files, and ``/metrics`` answers for all of them (``localcast serve`` sets it up).
+shared files, and ``/metrics`` answers for all of them (``localcast serve`` sets it up). Request
+counts reach those files once a second, so another worker's last second may be missing.
 """
 
 from __future__ import annotations
 
+import bisect
+import collections
 import datetime as dt
 import json
 import logging
+import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +24,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("localcast.access")
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+FLUSH_SECONDS = 1.0
 
 
 class Metrics:
@@ -36,7 +43,7 @@ class Metrics:
             "localcast_http_request_seconds",
             "Time to answer a request, by route",
             ["route"],
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
         self.playlists = Counter(
@@ -58,30 +65,69 @@ class Metrics:
             registry=self.registry,
             multiprocess_mode="livesum",
         )
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-        self._served: dict[str, Any] = {}
+        # Counts wait in memory and go to the shared values once a second (``flush``): writing
+        # prometheus' multi-process files on every poll cost a tenth of a worker's time.
+        self._bounds = [*LATENCY_BUCKETS, math.inf]
+        self._pending: dict[tuple[str, str, int], list[Any]] = {}
+        self._served: collections.Counter[str] = collections.Counter()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._flusher: threading.Thread | None = None
 
     def observe_request(self, route: str, method: str, status: int, elapsed: float) -> None:
-        """Count one request and its latency (labelled children cached: this runs per request)."""
+        """Count one request and its latency (written out by the next ``flush``)."""
         key = (route, method, status)
-        children = self._children.get(key)
-        if children is None:
-            children = (
-                self.requests.labels(route, method, str(status)),
-                self.latency.labels(route),
-            )
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(elapsed)
+        with self._lock:
+            pending = self._pending.get(key)
+            if pending is None:
+                pending = self._pending[key] = [0, 0.0, [0] * len(self._bounds)]
+            pending[0] += 1
+            pending[1] += elapsed
+            pending[2][bisect.bisect_left(self._bounds, elapsed)] += 1
 
     def playlist_served(self, status: str) -> None:
-        child = self._served.get(status)
-        if child is None:
-            child = self._served[status] = self.playlists.labels(status)
-        child.inc()
+        with self._lock:
+            self._served[status] += 1
+
+    def flush(self) -> None:
+        """Write the counts kept since the last flush to the registry's values."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            served, self._served = self._served, collections.Counter()
+        for (route, method, status), (count, total, buckets) in pending.items():
+            self.requests.labels(route, method, str(status)).inc(count)
+            latency = self.latency.labels(route)
+            # prometheus_client has no bulk observe: add to the child's sum and bucket values as
+            # ``observe`` does one at a time (tests/test_observability.py checks the outcome).
+            latency._sum.inc(total)
+            for value, n in zip(latency._buckets, buckets, strict=True):
+                if n:
+                    value.inc(n)
+        for status, n in served.items():
+            self.playlists.labels(status).inc(n)
+
+    def start(self) -> None:
+        """Flush once a second in a background thread until ``stop``."""
+        if self._flusher is not None and self._flusher.is_alive():
+            return
+        self._stop.clear()
+        self._flusher = threading.Thread(target=self._run, name="localcast-metrics", daemon=True)
+        self._flusher.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._flusher is not None:
+            self._flusher.join(timeout=5)
+            self._flusher = None
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(FLUSH_SECONDS):
+            self.flush()
 
     def exposition(self, screens_seen: int) -> bytes:
         """The text exposition, plus the 304 share and screens seen in the last 5 minutes."""
+        self.flush()
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             MultiProcessCollector(registry)

@@ -1,11 +1,12 @@
 """uvicorn's httptools protocol, answering playlist polls inside the protocol itself.
 
 Nearly every request a city's screens make is a poll that memory can answer (a fresh snapshot,
-a known token, a cached body): for those the ASGI machinery (scope, task, messages, the
-``RequestResponseCycle``) costs more than the answer. This protocol writes such an answer to the
-socket straight from the parser's callback, in one write. Everything else, a poll that needs the
-database included, goes through the ASGI app as usual, so behaviour is the same either way.
-``localcast serve`` and ``localcast up`` use it (``http=POLL_PROTOCOL``).
+a known token, a cached body). For those, the HTTP parser's nine Python callbacks and the ASGI
+machinery (scope, task, messages) cost more than the answer, so a segment that holds exactly one
+plain poll (``GET``, HTTP/1.1, keep-alive, no body, no query) is matched by one regular
+expression and answered in one write. Anything else (a pipelined or split request, a poll that
+needs the database, every other route) is fed to uvicorn's parser and the ASGI app as usual, and
+gets the same answer there. ``localcast serve`` and ``localcast up`` use it (``POLL_PROTOCOL``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,18 @@ from playlists.observability import access_log_enabled, access_record
 from playlists.poll import ROUTE, PlaylistPoll, poll_headers
 
 POLL_PROTOCOL = "playlists.poll_protocol:PollProtocol"
-RAW_PATH = re.compile(rb"^/api/v1/screens/(\d{1,18})/playlist$")
+_TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # RFC 9110 field name
+_VALUE = rb"[\x20-\x7e\x80-\xff\t]*"  # visible characters, spaces and tabs: no bare CR or LF
+POLL_REQUEST = re.compile(
+    rb"GET (/api/v1/screens/(\d{1,18})/playlist) HTTP/1\.1\r\n((?:"
+    + _TOKEN
+    + rb":"
+    + _VALUE
+    + rb"\r\n)*)\r\n"
+)
+HEADER = re.compile(rb"(" + _TOKEN + rb"):[ \t]*(" + _VALUE + rb"?)[ \t]*\r\n")
+# Headers that change how the request is read or answered: such requests take the parser's way.
+TAKES_PARSER = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 
 
 def find_parts(app: Any) -> tuple[PlaylistPoll | None, ProxyHeadersMiddleware | None]:
@@ -40,53 +52,46 @@ def find_parts(app: Any) -> tuple[PlaylistPoll | None, ProxyHeadersMiddleware | 
 
 
 class PollProtocol(HttpToolsProtocol):
-    """HTTP/1.1 keep-alive GET polls answered here when memory can; all else as uvicorn does."""
+    """Plain playlist polls answered here when memory can; everything else as uvicorn does."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.poll, self.proxy = find_parts(self.app)
-        self.answered = False  # the current request was answered here
+        self.in_message = False  # the parser holds part of a request
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.log_access = access_log_enabled()
 
     def on_message_begin(self) -> None:
-        self.answered = False
+        self.in_message = True
         super().on_message_begin()
 
-    def on_headers_complete(self) -> None:
-        if self.poll is not None and self._answer_here():
-            self.answered = True
-            self.on_response_complete()  # keep-alive timer, counts, pipelining: as uvicorn's
-            return
-        super().on_headers_complete()
-
-    def on_body(self, body: bytes) -> None:
-        if not self.answered:
-            super().on_body(body)
-
     def on_message_complete(self) -> None:
-        if not self.answered:
-            super().on_message_complete()
+        self.in_message = False
+        super().on_message_complete()
 
-    def _answer_here(self) -> bool:
+    def data_received(self, data: bytes) -> None:
+        if self.poll is None or self.in_message or not self._answer_here(data):
+            super().data_received(data)
+
+    def _answer_here(self, data: bytes) -> bool:
+        """Answer ``data`` if it is one whole plain poll that memory can answer; else False."""
+        request = POLL_REQUEST.fullmatch(data)
+        if request is None:
+            return False
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
             return False  # a request before this one is still running: answers keep their order
-        parser = self.parser
-        if (
-            parser.get_method() != b"GET"
-            or parser.get_http_version() != "1.1"
-            or not parser.should_keep_alive()
-            or parser.should_upgrade()
-        ):
-            return False
-        match = RAW_PATH.match(self.url)
-        if match is None:
-            return False
+        headers = [(name.lower(), value) for name, value in HEADER.findall(request.group(3))]
+        for name, value in headers:
+            if name in TAKES_PARSER or (name == b"connection" and value.lower() != b"keep-alive"):
+                return False
         started = time.perf_counter()
-        authorization, if_none_match, accept_encoding = poll_headers(self.headers)
         assert self.poll is not None
         try:
             answer = self.poll.respond(
-                int(match.group(1)), authorization, if_none_match, accept_encoding, may_block=False
+                int(request.group(2)), *poll_headers(headers), may_block=False
             )
         except Exception:
             return False  # the ASGI path answers, and logs, the same failure
@@ -97,19 +102,24 @@ class PollProtocol(HttpToolsProtocol):
             head += [name, b": ", value, b"\r\n"]
         head += [b"\r\n", answer.body]
         self.transport.write(b"".join(head))
+        self.on_response_complete()  # keep-alive timer and request count, as uvicorn's
         elapsed = time.perf_counter() - started
         self.poll.metrics.observe_request(ROUTE, "GET", answer.status, elapsed)
-        if access_log_enabled():
-            scope = {"method": "GET", "path": self.url.decode("latin-1"), "client": self._client()}
+        if self.log_access:
+            scope = {
+                "method": "GET",
+                "path": request.group(1).decode(),
+                "client": self._client(headers),
+            }
             access_record(scope, ROUTE, answer.status, elapsed, answer.screen_id)
         return True
 
-    def _client(self) -> tuple[str, int] | None:
+    def _client(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
         """The client as uvicorn's proxy-header middleware would name it."""
         client = self.client
         if self.proxy is None or client is None or client[0] not in self.proxy.trusted_hosts:
             return client
-        forwarded = b", ".join(v for n, v in self.headers if n == b"x-forwarded-for")
+        forwarded = b", ".join(v for n, v in headers if n == b"x-forwarded-for")
         if not forwarded:
             return client
         trusted = self.proxy.trusted_hosts

@@ -6,6 +6,7 @@ import gzip
 import json
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def _read_response(reader) -> tuple[int, dict[str, str], bytes]:  # type: ignore
     return status, headers, body
 
 
-def test_pipelined_polls_are_answered_in_order_without_asgi(
+def test_plain_polls_are_answered_in_the_protocol(
     engine: Engine, city: tuple[LiveServer, dict], through_asgi: list[str]
 ) -> None:
     live, screens = city
@@ -82,18 +83,22 @@ def test_pipelined_polls_are_answered_in_order_without_asgi(
             assert warm.status_code == 200
     through_asgi.clear()
 
+    requests = [
+        _request(url, token, f'If-None-Match: "{etag}"', "Connection: keep-alive"),
+        _request(url, token, "accept-encoding: gzip, deflate"),
+        _request(f"/api/v1/screens/{other}/playlist", token),
+        _request(url, token, "Accept-Encoding: identity"),
+        _request(url, "scr_x", "Authorization:  Bearer   "),  # the last one counts, empty
+    ]
     with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
-        sock.sendall(
-            _request(url, token, f'If-None-Match: "{etag}"')
-            + _request(url, token, "Accept-Encoding: gzip")
-            + _request(f"/api/v1/screens/{other}/playlist", token)
-            + _request(url, token, "Accept-Encoding: identity")
-        )
         reader = sock.makefile("rb")
-        answers = [_read_response(reader) for _ in range(4)]
+        answers = []
+        for request in requests:  # one at a time on one connection, as a screen polls
+            sock.sendall(request)
+            answers.append(_read_response(reader))
 
-    assert [status for status, _, _ in answers] == [304, 200, 403, 200]
-    not_modified, zipped, forbidden, plain = answers
+    assert [status for status, _, _ in answers] == [304, 200, 403, 200, 401]
+    not_modified, zipped, forbidden, plain, unauthenticated = answers
     assert not_modified[1]["etag"] == f'"{etag}"' and not_modified[2] == b""
     assert zipped[1]["content-encoding"] == "gzip"
     with session_scope(engine) as session:
@@ -104,14 +109,15 @@ def test_pipelined_polls_are_answered_in_order_without_asgi(
     assert json.loads(gzip.decompress(zipped[2])) == expected
     assert json.loads(plain[2]) == expected and "content-encoding" not in plain[1]
     assert json.loads(forbidden[2])["error"] == "forbidden"
-    assert through_asgi == []  # all four answered in the protocol
+    assert unauthenticated[1]["www-authenticate"] == "Bearer"
+    assert through_asgi == []  # all five answered in the protocol
 
     with httpx.Client(base_url=live.url, timeout=10) as http:
         served = http.get("/metrics").text
     assert 'localcast_playlists_served_total{status="304"}' in served
 
 
-def test_what_memory_cannot_answer_goes_through_asgi(
+def test_what_the_protocol_does_not_answer_goes_through_asgi(
     city: tuple[LiveServer, dict], through_asgi: list[str]
 ) -> None:
     live, screens = city
@@ -120,7 +126,7 @@ def test_what_memory_cannot_answer_goes_through_asgi(
     with httpx.Client(base_url=live.url, timeout=10) as http:
         http.get(url, headers={"Authorization": f"Bearer {token}"})
         through_asgi.clear()
-        # An unknown token needs the database; a query string or HTTP/1.0 is not a plain poll.
+        # An unknown token needs the database; a query string makes it no plain poll.
         unknown = http.get(url, headers={"Authorization": "Bearer scr_unknown"})
         assert unknown.status_code == 401 and unknown.json()["error"] == "unauthenticated"
         query = http.get(url + "?x=1", headers={"Authorization": f"Bearer {token}"})
@@ -128,12 +134,27 @@ def test_what_memory_cannot_answer_goes_through_asgi(
     assert through_asgi == [url, url]
 
     with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
-        sock.sendall(_request(url, token, "Connection: close"))
         reader = sock.makefile("rb")
+        # Two requests in one segment (pipelined): both answered, in order.
+        sock.sendall(
+            _request(url, token, f'If-None-Match: "{etag}"') + _request(url, token, "X-A: b")
+        )
+        assert [_read_response(reader)[0] for _ in range(2)] == [304, 200]
+        # One request split over two segments.
+        whole = _request(url, token, f'If-None-Match: "{etag}"')
+        sock.sendall(whole[:30])
+        time.sleep(0.2)
+        sock.sendall(whole[30:])
+        assert _read_response(reader)[0] == 304
+        # A body announced on a GET is read by the parser, not left for the next request.
+        sock.sendall(_request(url, token, "Content-Length: 3") + b"abc")
+        assert _read_response(reader)[0] == 200
+        # "Connection: close": answered, then the connection is closed.
+        sock.sendall(_request(url, token, "Connection: close"))
         status, headers, _ = _read_response(reader)
         assert status == 200 and headers.get("connection") == "close"
-        assert reader.read() == b""  # the server closed the connection as asked
-    assert through_asgi == [url, url, url]
+        assert reader.read() == b""
+    assert len(through_asgi) == 7
 
 
 def test_access_log_names_the_client_behind_the_proxy(
