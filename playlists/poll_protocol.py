@@ -58,6 +58,7 @@ class PollProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.poll, self.proxy = find_parts(self.app)
         self.in_message = False  # the parser holds part of a request
+        self.last_answer = 0.0  # loop time of the last answer given here
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -102,7 +103,7 @@ class PollProtocol(HttpToolsProtocol):
             head += [name, b": ", value, b"\r\n"]
         head += [b"\r\n", answer.body]
         self.transport.write(b"".join(head))
-        self.on_response_complete()  # keep-alive timer and request count, as uvicorn's
+        self._answered()
         elapsed = time.perf_counter() - started
         self.poll.metrics.observe_request(ROUTE, "GET", answer.status, elapsed)
         if self.log_access:
@@ -113,6 +114,29 @@ class PollProtocol(HttpToolsProtocol):
             }
             access_record(scope, ROUTE, answer.status, elapsed, answer.screen_id)
         return True
+
+    def _answered(self) -> None:
+        """Count the request and keep the keep-alive timer running, without re-arming it.
+
+        uvicorn cancels and re-arms the timer on every request; here the timer, when it fires,
+        looks at the time of the last answer and waits again for the rest of the timeout.
+        """
+        self.server_state.total_requests += 1
+        self.last_answer = self.loop.time()
+        if self.timeout_keep_alive_task is None and not self.transport.is_closing():
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
+
+    def timeout_keep_alive_handler(self) -> None:
+        idle = self.loop.time() - self.last_answer
+        if idle < self.timeout_keep_alive:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive - idle, self.timeout_keep_alive_handler
+            )
+            return
+        self.timeout_keep_alive_task = None
+        super().timeout_keep_alive_handler()
 
     def _client(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
         """The client as uvicorn's proxy-header middleware would name it."""

@@ -43,10 +43,16 @@ class LiveServer:
     """The screen API under uvicorn in a thread; can be stopped and started on the same port."""
 
     def __init__(
-        self, engine: Engine, data_dir: Path, port: int | None = None, refresh_s: float = 0
+        self,
+        engine: Engine,
+        data_dir: Path,
+        port: int | None = None,
+        refresh_s: float = 0,
+        keep_alive_s: float = 5,
     ) -> None:
         self.engine = engine
         self.refresh_s = refresh_s
+        self.keep_alive_s = keep_alive_s
         self.settings = Settings(data_dir=data_dir, poll_seconds=60)
         self.storage = LocalStorage(self.settings.assets_dir)
         self.port = port or free_port()
@@ -68,6 +74,7 @@ class LiveServer:
             access_log=False,
             http=POLL_PROTOCOL,  # as ``localcast serve`` runs it
             timeout_graceful_shutdown=1,
+            timeout_keep_alive=self.keep_alive_s,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

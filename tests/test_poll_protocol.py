@@ -157,6 +157,30 @@ def test_what_the_protocol_does_not_answer_goes_through_asgi(
     assert len(through_asgi) == 7
 
 
+def test_idle_connections_close_after_the_keep_alive_timeout(
+    engine: Engine, tmp_path: Path
+) -> None:
+    live = LiveServer(engine, tmp_path / "data", refresh_s=0.5, keep_alive_s=1)
+    with session_scope(engine) as session:
+        screen, token = register_screen(session, "Kept")
+        etag = publish_playlist(session, screen, live.storage).playlist.etag
+        url = f"/api/v1/screens/{screen.id}/playlist"
+    live.start()
+    try:
+        with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+            reader = sock.makefile("rb")
+            started = time.monotonic()
+            while time.monotonic() - started < 2.5:  # busy for longer than the timeout
+                sock.sendall(_request(url, token, f'If-None-Match: "{etag}"'))
+                assert _read_response(reader)[0] == 304
+                answered = time.monotonic()
+                time.sleep(0.3)
+            assert reader.read() == b""  # then idle: the server closes the connection
+            assert 0.9 < time.monotonic() - answered < 3
+    finally:
+        live.stop()
+
+
 def test_access_log_names_the_client_behind_the_proxy(
     city: tuple[LiveServer, dict], through_asgi: list[str], caplog: pytest.LogCaptureFixture
 ) -> None:
