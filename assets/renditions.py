@@ -1,15 +1,20 @@
 """Renditions: a creative fitted to each screen resolution, a thumbnail, and previews.
 
 A rendition is made once per creative and size and stored content-addressed. Large JPEG masters
-are decoded at a reduced scale (``Image.draft``) and resized with ``reducing_gap`` (``reduce``
-first, then a Lanczos pass), so a 24-megapixel photo never decodes at full size for a small screen.
+are decoded at a reduced scale (``Image.draft``), so a 24-megapixel photo never decodes at full
+size for a small screen; when a larger size (a 4K screen) needs the full decode, the smaller sizes
+get it box-reduced by the same power of two instead, then one Lanczos pass. The master is decoded
+once per creative; the sizes are then resized and encoded in a few threads (Pillow releases the
+GIL for both), while files and rows are written in the calling thread.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
@@ -29,6 +34,8 @@ RENDITION_FORMAT = "JPEG"
 RENDITION_QUALITY = 90
 THUMBNAIL_SIDE = 320
 REDUCING_GAP = 3.0
+# Renders at once per creative; each holds one resized image, so memory grows with this too.
+MAX_RENDER_THREADS = 4
 # Creatives worth rendering ahead of time: pending ones too, so a preview is ready for review.
 RENDERED_STATUSES = ("pending", "approved")
 
@@ -65,6 +72,13 @@ def fit_image(
     return canvas
 
 
+def _power_of_two_at_most(n: int, top: int = 8) -> int:
+    factor = 1
+    while factor * 2 <= min(n, top):
+        factor *= 2
+    return factor
+
+
 def _draft_request(src: Size, placement: Placement) -> Size:
     """The smallest decoded size that still gives full detail for ``placement``."""
     scale = min(1.0, placement.scale)
@@ -87,6 +101,10 @@ class MasterImage:
             self.is_jpeg = probe.format == "JPEG"
 
     def for_placement(self, placement: Placement) -> Image.Image:
+        """The decoded master, box-reduced as far as the DCT scaling of a lone decode would go.
+
+        Not thread-safe: call it from one thread, then resize the images it returns anywhere.
+        """
         want = _draft_request(self.size, placement)
         cached = self._decoded
         if cached is None or cached.width < want[0] or cached.height < want[1]:
@@ -96,26 +114,29 @@ class MasterImage:
             image.load()
             cached = self._decoded = image if image.mode == "RGB" else image.convert("RGB")
             self._reduced = {}
-        # Box-reduce once per factor and share it between sizes, as resize's own reducing_gap
-        # would do again for every size; the Lanczos pass still has REDUCING_GAP× headroom.
-        factor = int(
-            min(cached.width / (want[0] * REDUCING_GAP), cached.height / (want[1] * REDUCING_GAP))
-        )
+        # Each factor is box-reduced once and shared between sizes. A JPEG follows the same
+        # power-of-two rule as ``draft`` (1/2, 1/4, 1/8): a size gets the same detail whether it
+        # is rendered alone or after a larger size (a 4K screen) forced a full decode. Other
+        # masters (graphics, fine text) keep REDUCING_GAP× headroom for the Lanczos pass.
+        if self.is_jpeg:
+            factor = _power_of_two_at_most(min(cached.width // want[0], cached.height // want[1]))
+        else:
+            factor = int(
+                min(
+                    cached.width / (want[0] * REDUCING_GAP),
+                    cached.height / (want[1] * REDUCING_GAP),
+                )
+            )
         if factor < 2:
             return cached
         if factor not in self._reduced:
             self._reduced[factor] = cached.reduce(factor)
         return self._reduced[factor]
 
-    def render(
-        self, size: Size, fit: str, focal: tuple[float, float], background: tuple[int, int, int]
-    ) -> Image.Image:
-        image = self.for_placement(place(self.size, size, fit, focal))
-        return fit_image(image, size, fit, focal, background)
-
-    def thumbnail(self) -> Image.Image:
-        size = fit_within(self.size, THUMBNAIL_SIDE)
-        return self.render(size, "contain", (0.5, 0.5), (0, 0, 0))
+    def forget(self) -> None:
+        """Drop the decoded and reduced images (images already handed out stay valid)."""
+        self._decoded = None
+        self._reduced = {}
 
     def detail_needed(self, size: Size, fit: str, focal: tuple[float, float]) -> float:
         """How much of the master's resolution ``size`` uses (to render the largest first)."""
@@ -157,12 +178,66 @@ def _save_row(session: Session, creative: Creative, row: Rendition) -> Rendition
     return row
 
 
+def render_threads() -> int:
+    """Threads for rendering one creative: one per usable core, at most ``MAX_RENDER_THREADS``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_RENDER_THREADS))
+
+
+def _render(
+    source: list[Image.Image],
+    size: Size,
+    fit: str,
+    focal: tuple[float, float],
+    background: tuple[int, int, int],
+) -> bytes:
+    """Resize and encode one rendition.
+
+    ``source`` comes in a list that this pops, so the decoded master is freed before encoding
+    once no other job holds it: a 24-megapixel decode need not live beside a 4K encoder.
+    """
+    return encode(fit_image(source.pop(), size, fit, focal, background))
+
+
+def _store(
+    session: Session,
+    storage: Storage,
+    creative: Creative,
+    key: tuple[str, int, int],
+    data: bytes,
+    row: Rendition | None,
+) -> Rendition:
+    """Write one rendition's file and its row (in the session's own thread)."""
+    purpose, width, height = key
+    digest = storage.put(data, "image/jpeg")
+    if row is not None:  # the file had gone missing: it is back under the same name
+        row.sha256, row.size_bytes, row.format = digest, len(data), RENDITION_FORMAT
+        return row
+    return _save_row(
+        session,
+        creative,
+        Rendition(
+            creative_id=creative.id,
+            purpose=purpose,
+            width_px=width,
+            height_px=height,
+            format=RENDITION_FORMAT,
+            sha256=digest,
+            size_bytes=len(data),
+        ),
+    )
+
+
 def _ensure(
     session: Session,
     storage: Storage,
     creative: Creative,
     targets: Sequence[tuple[str, Size]],
     progress: Progress | None = None,
+    threads: int | None = None,
 ) -> tuple[list[Rendition], int]:
     rows = session.scalars(select(Rendition).where(Rendition.creative_id == creative.id)).all()
     have = {(r.purpose, r.width_px, r.height_px): r for r in rows}
@@ -188,43 +263,46 @@ def _ensure(
             missing,
             key=lambda k: -master.detail_needed((k[1], k[2]), fit, focal),  # type: ignore[union-attr]
         )
-        for key in order:
-            purpose, width, height = key
-            if purpose == "thumbnail":
-                image = master.thumbnail()
-            else:
-                image = master.render((width, height), fit, focal, background)
-            data = encode(image)
-            digest = storage.put(data, "image/jpeg")
-            row = missing[key]
-            if row is not None:  # the file had gone missing: it is back under the same name
-                row.sha256, row.size_bytes, row.format = digest, len(data), RENDITION_FORMAT
-            else:
-                row = _save_row(
-                    session,
-                    creative,
-                    Rendition(
-                        creative_id=creative.id,
-                        purpose=purpose,
-                        width_px=width,
-                        height_px=height,
-                        format=RENDITION_FORMAT,
-                        sha256=digest,
-                        size_bytes=len(data),
-                    ),
+        workers = min(threads or render_threads(), len(order))
+        with ThreadPoolExecutor(workers, thread_name_prefix="rendition") as pool:
+            encoded: list[Future[bytes]] = []
+            for purpose, width, height in order:
+                # Decoding and reducing stay in this thread (the master's cache is not shared);
+                # the dearer resize and encode run in the pool while the next source is made.
+                style = ("contain", (0.5, 0.5), (0, 0, 0)) if purpose == "thumbnail" else None
+                key_fit, key_focal, key_background = style or (fit, focal, background)
+                source = [
+                    master.for_placement(place(master.size, (width, height), key_fit, key_focal))
+                ]
+                encoded.append(
+                    pool.submit(
+                        _render, source, (width, height), key_fit, key_focal, key_background
+                    )
                 )
-            have[key] = row
-            if progress:
-                progress(1)
+            del source
+            master.forget()
+            for key, job in zip(order, encoded, strict=True):
+                have[key] = _store(session, storage, creative, key, job.result(), missing[key])
+                if progress:
+                    progress(1)
     return [have[key] for key in keys], len(missing)
 
 
 def ensure_renditions(
-    session: Session, storage: Storage, creative: Creative, sizes: Iterable[Size]
+    session: Session,
+    storage: Storage,
+    creative: Creative,
+    sizes: Iterable[Size],
+    *,
+    threads: int | None = None,
 ) -> list[Rendition]:
-    """One screen rendition of ``creative`` per size (made on demand), in the order given."""
+    """One screen rendition of ``creative`` per size (made on demand), in the order given.
+
+    ``threads`` caps the rendering threads (default: ``render_threads()``); 1 renders one size
+    at a time. The result is the same either way, byte for byte.
+    """
     targets = [("screen", (int(w), int(h))) for w, h in sizes]
-    return _ensure(session, storage, creative, targets)[0]
+    return _ensure(session, storage, creative, targets, threads=threads)[0]
 
 
 def ensure_thumbnail(session: Session, storage: Storage, creative: Creative) -> Rendition:
@@ -328,6 +406,7 @@ __all__ = [
     "ensure_thumbnail",
     "fit_image",
     "preview_image",
+    "render_threads",
     "rendition_for",
     "sha256_hex",
 ]

@@ -148,11 +148,14 @@ def caption_diff(
     return float(np.abs(a - b).mean())
 
 
-def test_text_stays_legible(session: Session, storage: LocalStorage) -> None:
+@pytest.mark.parametrize("beside_4k", [False, True])
+def test_text_stays_legible(session: Session, storage: LocalStorage, beside_4k: bool) -> None:
     source = caption_poster()
     creative = upload(session, storage, files.encode(source, "JPEG", quality=95), "cap.jpg")
     size = (1280, 720)
-    (row,) = ensure_renditions(session, storage, creative, [size])
+    # Beside a 4K size the master is decoded whole and box-reduced for the small one.
+    sizes = [(3840, 2160), size] if beside_4k else [size]
+    row = ensure_renditions(session, storage, creative, sizes)[-1]
     # The source scaled the same way by plain Pillow: full decode, one Lanczos pass.
     reference = fit_image(source, size, "contain", (0.5, 0.5), (0, 0, 0), reducing_gap=None)
     placement = place(source.size, size, "contain", (0.5, 0.5))
@@ -174,6 +177,47 @@ def test_large_jpeg_is_decoded_at_reduced_scale_for_small_screens() -> None:
     assert small.size[0] < 4000 / 2 and small.size[0] >= 720
     big = master.for_placement(place(master.size, (3840, 2160), "contain", (0.5, 0.5)))
     assert big.size == (4000, 3000)
+
+
+def test_a_full_decode_is_reduced_as_far_as_a_lone_decode() -> None:
+    data = files.encode(files.poster((4000, 3000)), "JPEG", quality=90)
+    four_k = place((4000, 3000), (3840, 2160), "contain", (0.5, 0.5))
+    for size in [(720, 1280), (1280, 720), (1920, 1080)]:
+        placement = place((4000, 3000), size, "contain", (0.5, 0.5))
+        alone = MasterImage(data).for_placement(placement)
+        shared = MasterImage(data)
+        assert shared.for_placement(four_k).size == (4000, 3000)
+        reduced = shared.for_placement(placement)
+        assert reduced.size == alone.size, size
+        assert placement.size[0] <= reduced.width < 4000
+        # Reduced once per factor, then shared by every size that needs that factor.
+        assert shared.for_placement(placement) is reduced
+
+
+@pytest.mark.parametrize("fit", ["contain", "cover"])
+def test_renditions_made_in_threads_equal_those_made_one_at_a_time(
+    session: Session, storage: LocalStorage, fit: str
+) -> None:
+    data = files.encode(files.poster((4000, 3000), "Bakery 9-18h"), "JPEG", quality=90)
+    second = Business(name="Second bakery")
+    session.add(second)
+    session.commit()
+    one = upload(session, storage, data, "a.jpg", fit=fit, focal=(0.3, 0.6))
+    other = ingest_upload(
+        session, storage, data, "a.jpg", business_id=second.id, fit=fit, focal=(0.3, 0.6)
+    )
+    session.commit()
+    assert one.id != other.id and one.sha256 == other.sha256
+    serial = ensure_renditions(session, storage, one, SIZES, threads=1)
+    pooled = ensure_renditions(session, storage, other, SIZES, threads=4)
+    session.commit()
+    assert [(r.width_px, r.height_px) for r in pooled] == SIZES
+    # Content-addressed: equal names mean equal bytes, so equal pixels.
+    assert [r.sha256 for r in pooled] == [r.sha256 for r in serial]
+    assert {r.creative_id for r in pooled} == {other.id}
+    for row in pooled:
+        with image_of(storage, row.sha256) as shot:
+            assert shot.size == (row.width_px, row.height_px)
 
 
 def test_ensure_all_renditions_follows_active_screens(engine: Engine, tmp_path: Path) -> None:
