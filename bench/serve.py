@@ -5,12 +5,15 @@
    ``Accept-Encoding: gzip`` (as the player's browser does), driven by wrk with a Lua script; the
    API under granian and under uvicorn, one after the other (``--server``). The same load goes to
    nginx serving a static JSON file of the same size (precompressed, ``gzip_static``; nginx's own
-   ETag in the same share of requests). Prints requests/s, p50, p99, errors by kind and the ratio.
+   ETag in the same share of requests). The API and nginx are measured in turn, ``--rounds``
+   times. Prints requests/s, p50, p99, errors by kind, CPU time per request of the server and of
+   wrk, each round's ratio and their median.
 2. Proof of play: batches of plays POSTed over HTTP (a third of the batches sent twice, as a
    screen retrying after a lost answer), then the same rows loaded with a raw ``COPY``. Prints
    rows/s for both, the ratio, and lost or duplicated plays (must be zero).
 
-Usage: ``python bench/serve.py [--quick] [--postgres URL]`` (PostgreSQL, wrk and nginx required).
+Usage: ``python bench/serve.py [--quick] [--rounds N] [--server S] [--postgres URL]``
+(PostgreSQL, wrk and nginx required).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import random
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -514,6 +518,12 @@ def main() -> int:
         default="both",
         help="the API's HTTP server(s) to measure, one after the other (default both)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="wrk runs of the API and of nginx, in turn, per server (default 3)",
+    )
     args = parser.parse_args()
     # The production default last: proof-of-play ingest then runs against it.
     servers = ("granian", "uvicorn") if args.server == "both" else (args.server,)
@@ -555,7 +565,10 @@ def main() -> int:
         nginx_targets.write_text(
             "".join(f"/playlist.json {tok} {nginx_etag}\n" for _, tok, _ in seeded["tokens"])
         )
-        results: list[tuple[str, dict]] = []
+        nginx_base = f"http://127.0.0.1:{nginx_port}"
+        # (label, figures, nginx's figures from the same round)
+        results: list[tuple[str, dict, dict]] = []
+        ratios: dict[str, list[float]] = {}
         for server in servers:
             if api is not None:
                 stop(api)
@@ -565,38 +578,45 @@ def main() -> int:
                 f"{server}: both workers rendered {screens:,} playlists each in {prepared:.0f} s",
                 flush=True,
             )
-            print(f"polling {server}: wrk, 2 threads, 64 connections, {seconds} s …", flush=True)
             run_wrk(base, targets, workdir, 2, 64, api.pid)  # warm-up: last_seen writes, caches
-            results.append(
-                (
-                    f"API, {server} (2 workers)",
-                    run_wrk(base, targets, workdir, seconds, 64, api.pid),
+            for round_ in range(1, args.rounds + 1):
+                # The API and nginx in turn, round after round: a drift in the machine's state
+                # then shows in every round's ratio instead of favouring one side.
+                print(
+                    f"round {round_}: {server}, then nginx: wrk, 2 threads, 64 connections, "
+                    f"{seconds} s each …",
+                    flush=True,
                 )
-            )
-        print(f"polling nginx: wrk, 2 threads, 64 connections, {seconds} s …", flush=True)
-        theirs = run_wrk(
-            f"http://127.0.0.1:{nginx_port}", nginx_targets, workdir, seconds, 64, nginx.pid
-        )
-        results.append(("nginx static file", theirs))
+                ours = run_wrk(base, targets, workdir, seconds, 64, api.pid)
+                theirs = run_wrk(nginx_base, nginx_targets, workdir, seconds, 64, nginx.pid)
+                results.append((f"API, {server} (2 workers), round {round_}", ours, theirs))
+                results.append((f"nginx static file, round {round_}", theirs, theirs))
+                ratios.setdefault(server, []).append(ours["rps"] / theirs["rps"])
         print(
             f"\nplaylist body {len(seeded['body']):,} bytes "
             f"({len(gzip.compress(seeded['body'], compresslevel=1)):,} gzipped); "
             "10,000 screens; 90 % If-None-Match; Accept-Encoding: gzip"
         )
         print(
-            f"{'server':<30}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+            f"{'server':<40}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
             f"{'ratio':>8}{'server CPU µs/req':>19}{'wrk CPU µs/req':>16}  error kinds"
         )
-        for label, r in results:
+        for label, r, reference in results:
             kinds = ", ".join(
                 f"{k} {r[k]}" for k in ("connect", "read", "write", "status", "timeout") if r[k]
             )
             print(
-                f"{label:<30}{r['rps']:>10,.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
-                f"{r['errors']:>8}{r['rps'] / theirs['rps']:>8.2f}"
+                f"{label:<40}{r['rps']:>10,.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
+                f"{r['errors']:>8}{r['rps'] / reference['rps']:>8.2f}"
                 f"{r['server_us']:>19.1f}{r['wrk_us']:>16.1f}  {kinds or '-'}"
             )
-        failed = sum(r["errors"] for _, r in results)
+        for server, values in ratios.items():
+            print(
+                f"{server} / nginx over {len(values)} rounds: median "
+                f"{statistics.median(values):.2f} (lowest {min(values):.2f}, "
+                f"highest {max(values):.2f})"
+            )
+        failed = sum(r["errors"] for _, r, _ in results)
 
         tokens = {sid: tok for sid, tok, _ in seeded["tokens"]}
         took, sent = asyncio.run(ingest(base, seeded, tokens, plays_per_screen, 500))
