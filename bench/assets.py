@@ -5,10 +5,12 @@
 
 A 24-megapixel JPEG (6000×4000) is ingested once; then, each in a fresh subprocess so that its
 peak memory (``VmHWM``) is its own: localcast's ``ensure_renditions`` to every size (reduced-scale
-JPEG decoding with ``Image.draft``, ``reduce`` before Lanczos) and plain Pillow (open, full decode,
-one Lanczos resize per size, same geometry, same encoder settings). Peak memory is reported minus
-that of a subprocess that only imports the same
-modules. Repeated ``--repeat`` times; the medians are printed, then one JSON line.
+JPEG decoding with ``Image.draft``, ``reduce`` before Lanczos, sizes resized and encoded in
+``render_threads()`` threads) and plain Pillow (open, full decode, one Lanczos resize per size,
+same geometry, same encoder settings, one thread). Wall-clock seconds are compared; CPU seconds
+(all threads, user + system) are printed beside them. Peak memory is reported minus that of a
+subprocess that only imports the same modules. Repeated ``--repeat`` times; the medians are
+printed, then one JSON line per fit.
 """
 
 from __future__ import annotations
@@ -72,22 +74,22 @@ def _worker(args: argparse.Namespace) -> None:
 
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     work = Path(args.work)
-    seconds = 0.0
+    seconds = cpu = 0.0
     if args.variant == "localcast":
         engine = make_engine(f"sqlite:///{work / 'bench.db'}")
         storage = LocalStorage(work / "assets")
         with Session(engine) as session:
             creative = session.get(Creative, args.creative)
             assert creative is not None
-            start = time.perf_counter()
-            rows = ensure_renditions(session, storage, creative, sizes)
+            start, cpu_start = time.perf_counter(), _cpu_seconds()
+            rows = ensure_renditions(session, storage, creative, sizes, threads=args.threads)
             session.commit()
-            seconds = time.perf_counter() - start
+            seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
             assert [(r.width_px, r.height_px) for r in rows] == sizes
     elif args.variant == "pillow":
         out = work / "plain"
         out.mkdir(exist_ok=True)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), _cpu_seconds()
         with Image.open(args.source) as image:
             image.load()
             for size in sizes:
@@ -102,9 +104,15 @@ def _worker(args: argparse.Namespace) -> None:
                     subsampling=0,
                     optimize=True,
                 )
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
     print(f"{args.variant}: {seconds:.3f} s", file=sys.stderr)
-    print(json.dumps({"seconds": seconds, "peak_mb": _peak_rss_mb()}))
+    print(json.dumps({"seconds": seconds, "cpu_s": cpu, "peak_mb": _peak_rss_mb()}))
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process, every thread included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_rss_mb() -> float:
@@ -169,6 +177,9 @@ def main() -> None:
     parser.add_argument("--all-sizes", action="store_true", help="six sizes instead of the demo's")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
+        "--threads", type=int, help="localcast's rendering threads (default: one per core, max 4)"
+    )
+    parser.add_argument(
         "--worker", choices=("localcast", "pillow", "baseline"), help=argparse.SUPPRESS
     )
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -182,6 +193,9 @@ def main() -> None:
         _worker(args)
         return
 
+    from assets.renditions import render_threads
+
+    threads = args.threads or render_threads()
     sizes = ALL_SIZES if args.all_sizes else demo_sizes()
     size_arg = ",".join(f"{w}x{h}" for w, h in sizes)
     results = []
@@ -210,6 +224,7 @@ def main() -> None:
                             sizes=size_arg,
                             creative=creative,
                             fit=fit,
+                            threads=threads,
                         )
                     )
             base = statistics.median(r["peak_mb"] for r in runs["baseline"])
@@ -218,22 +233,27 @@ def main() -> None:
                 row[f"{variant}_s"] = round(
                     statistics.median(r["seconds"] for r in runs[variant]), 3
                 )
+                row[f"{variant}_cpu_s"] = round(
+                    statistics.median(r["cpu_s"] for r in runs[variant]), 3
+                )
                 peak = statistics.median(r["peak_mb"] for r in runs[variant])
                 row[f"{variant}_peak_mb"] = round(peak - base, 1)
             row["time_ratio"] = round(row["localcast_s"] / row["pillow_s"], 3)
             row["memory_ratio"] = round(row["localcast_peak_mb"] / row["pillow_peak_mb"], 3)
             row["baseline_rss_mb"] = round(base, 1)
+            row["threads"] = threads
             results.append(row)
+    print(f"localcast renders in {threads} thread(s); Pillow in one", file=sys.stderr)
     print(
-        "| fit | sizes | localcast s | Pillow s | time ratio | localcast peak MB | Pillow peak MB"
-        " | memory ratio |"
+        "| fit | sizes | localcast s | Pillow s | time ratio | localcast CPU s | Pillow CPU s"
+        " | localcast peak MB | Pillow peak MB | memory ratio |"
     )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         print(
             f"| {r['fit']} | {len(sizes)} | {r['localcast_s']} | {r['pillow_s']} | "
-            f"{r['time_ratio']} | {r['localcast_peak_mb']} | {r['pillow_peak_mb']} | "
-            f"{r['memory_ratio']} |"
+            f"{r['time_ratio']} | {r['localcast_cpu_s']} | {r['pillow_cpu_s']} | "
+            f"{r['localcast_peak_mb']} | {r['pillow_peak_mb']} | {r['memory_ratio']} |"
         )
     for r in results:
         print(json.dumps(r))
