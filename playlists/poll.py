@@ -9,13 +9,14 @@ requests, latency, playlists served and the access log line are recorded as for 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
@@ -32,13 +33,12 @@ AUTH_HINT = "Send the screen token as 'Authorization: Bearer scr_…'."
 log = logging.getLogger("localcast.api")
 
 
-@dataclass
+@dataclass(slots=True)
 class Answer:
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes = b""
     screen_id: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _error(status: int, code: str, message: str, screen_id: int | None = None) -> Answer:
@@ -47,6 +47,14 @@ def _error(status: int, code: str, message: str, screen_id: int | None = None) -
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
     return Answer(status, headers, body, screen_id)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _entity_tag(etag: str) -> tuple[bytes, str]:
+    """The ETag header value, as bytes and as text (memoised: a current playlist is asked for
+    by its screen every minute)."""
+    quoted = quoted_etag(etag)
+    return quoted.encode(), quoted
 
 
 def _bearer_hash(authorization: str | None) -> str | None:
@@ -142,9 +150,9 @@ class PlaylistPoll:
                 f"No playlist is published for screen {screen_id} yet; keep showing house content.",
                 screen_id,
             )
-        tag = quoted_etag(etag).encode()
+        tag, quoted = _entity_tag(etag)
         headers = [(b"etag", tag), (b"cache-control", b"no-cache")]
-        if if_none_match and (if_none_match == tag.decode() or etag_matches(if_none_match, etag)):
+        if if_none_match and (if_none_match == quoted or etag_matches(if_none_match, etag)):
             self.metrics.playlist_served("304")
             return Answer(304, headers, b"", screen_id)
         body = self.bodies.cached(playlist_id, etag)

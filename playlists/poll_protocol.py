@@ -31,7 +31,8 @@ POLL_REQUEST = re.compile(
     + _VALUE
     + rb"\r\n)*)\r\n"
 )
-HEADER = re.compile(rb"(" + _TOKEN + rb"):[ \t]*(" + _VALUE + rb"?)[ \t]*\r\n")
+# Values keep trailing blanks: each use of them strips or compares loosely, as on the ASGI path.
+HEADER = re.compile(rb"(" + _TOKEN + rb"):[ \t]*([^\r\n]*)\r\n")
 # Headers that change how the request is read or answered: such requests take the parser's way.
 TAKES_PARSER = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 
@@ -86,7 +87,9 @@ class PollProtocol(HttpToolsProtocol):
             return False  # a request before this one is still running: answers keep their order
         headers = [(name.lower(), value) for name, value in HEADER.findall(request.group(3))]
         for name, value in headers:
-            if name in TAKES_PARSER or (name == b"connection" and value.lower() != b"keep-alive"):
+            if name in TAKES_PARSER or (
+                name == b"connection" and value.strip().lower() != b"keep-alive"
+            ):
                 return False
         started = time.perf_counter()
         assert self.poll is not None
