@@ -323,3 +323,34 @@ def test_screens_without_campaigns_or_traffic_get_house_content(engine):
         hour = NOW.replace(minute=0) + dt.timedelta(hours=2)
         sources = set(s.scalars(select(Forecast.source).where(Forecast.hour_start == hour)))
         assert sources == {"screen", "zone", "city"}
+
+
+def test_playlist_items_name_the_allocations_written_for_them(engine, monkeypatch):
+    from scheduler import publish
+
+    build_city(engine)
+    monkeypatch.setattr(publish, "ALLOCATION_CHUNK", 7)  # several statements per plan
+    first = plan_and_publish(engine, now=NOW)
+    again = plan_and_publish(engine, now=NOW + dt.timedelta(hours=1))
+    with session_scope(engine) as s:
+        allocs = {a.id: a for a in s.scalars(select(PlanAllocation)).all()}
+        per_run = {
+            run: sum(1 for a in allocs.values() if a.plan_run_id == run)
+            for run in (first.plan_run_id, again.plan_run_id)
+        }
+    assert per_run == {first.plan_run_id: first.allocations, again.plan_run_id: again.allocations}
+    assert first.allocations > 7
+    checked = 0
+    for doc in current_documents(engine).values():
+        for hour in doc["hours"]:
+            for item_id in set(hour["sequence"]) - {"house"}:
+                alloc = allocs[int(item_id.removeprefix("a"))]
+                item = doc["items"][item_id]
+                assert alloc.plan_run_id == again.plan_run_id
+                assert alloc.screen_id == doc["screen_id"]
+                assert alloc.hour_start == pd.Timestamp(hour["start"]).to_pydatetime()
+                assert (alloc.campaign_id, alloc.rule) == (item["campaign_id"], item["rule"])
+                assert alloc.price_krw == item["explain"]["price_krw"]
+                assert hour["sequence"].count(item_id) == alloc.plays
+                checked += 1
+    assert checked > 20
