@@ -153,6 +153,26 @@ def test_refresh_forecasts_writes_the_table_and_ignores_suspect_counts(engine: E
     assert stored[0].hour_start == start
 
 
+def test_history_read_from_the_database_is_the_stored_counts(engine: Engine) -> None:
+    from scheduler.forecast import _history
+
+    data = _seasonal({1: 1.0, 2: 0.5}, weeks=2)
+    ids = _store(engine, data, {1: 1, 2: None})
+    since = START.to_pydatetime() + dt.timedelta(hours=5)
+    until = since + dt.timedelta(days=9)
+    with session_scope(engine) as session:
+        got = _history(session, since, until)
+    inside = data[(data["hour_start"] >= since) & (data["hour_start"] < until)]
+    want = inside.assign(screen_id=inside["screen_id"].map(ids))
+    key = ["screen_id", "hour_start"]
+    got = got.sort_values(key).reset_index(drop=True)
+    want = want.sort_values(key).reset_index(drop=True)
+    assert len(got) == 9 * 24 * 2 and str(got["hour_start"].dt.tz) == "UTC"
+    assert got["hour_start"].tolist() == want["hour_start"].tolist()
+    assert got["screen_id"].tolist() == want["screen_id"].tolist()
+    assert got["count"].tolist() == want["count"].tolist()
+
+
 def test_backtest_reports_forecast_and_naive(engine: Engine) -> None:
     with session_scope(engine) as session, pytest.raises(ValidationFailed, match="no foot-traffic"):
         backtest(session, 7)
