@@ -24,7 +24,7 @@ from scheduler.ordering import order_hour
 from scheduler.plan_inputs import PlanInputs
 
 Progress = Callable[[str, int, int], None]
-# Allocation rows per INSERT statement.
+# Allocation rows per INSERT statement (SQLite), and between progress reports.
 ALLOCATION_CHUNK = 5000
 
 
@@ -175,8 +175,9 @@ def _insert_allocations(
             if progress:
                 progress("allocations", min(i + chunk, total), total)
         return ids
-    # PostgreSQL: ids drawn from the table's sequence first, then the rows go in as one array
-    # per column through unnest; a row-by-row executemany with RETURNING cost ~25x a COPY.
+    # PostgreSQL: ids drawn from the table's sequence first, then the rows go in with COPY on
+    # the session's own connection (same transaction); a row-by-row executemany with RETURNING
+    # cost ~25x a COPY, an INSERT from unnest'ed column arrays ~5x.
     ids = list(
         session.execute(
             text("SELECT nextval(pg_get_serial_sequence('plan_allocations', 'id')) "
@@ -184,22 +185,15 @@ def _insert_allocations(
             {"n": total},
         ).scalars()
     )  # fmt: skip
-    table = PlanAllocation.__table__
-    dialect = session.get_bind().dialect
     names = ["id", *columns]
-    arrays = ", ".join(
-        f"CAST(:{c} AS {table.c[c].type.compile(dialect=dialect)}[])"  # type: ignore[attr-defined]
-        for c in names
-    )
-    statement = text(
-        f"INSERT INTO plan_allocations ({', '.join(names)}) SELECT * FROM unnest({arrays})"
-    )
-    for i in range(0, total, chunk):
-        params = {"id": ids[i : i + chunk]}
-        params.update({c: values[i : i + chunk] for c, values in columns.items()})
-        session.execute(statement, params)
-        if progress:
-            progress("allocations", min(i + chunk, total), total)
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    sql = f"COPY plan_allocations ({', '.join(names)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for n, row in enumerate(zip(ids, *columns.values(), strict=True), start=1):
+            copy.write_row(row)
+            if progress and (n % chunk == 0 or n == total):
+                progress("allocations", n, total)
     return ids
 
 

@@ -329,7 +329,7 @@ def test_playlist_items_name_the_allocations_written_for_them(engine, monkeypatc
     from scheduler import publish
 
     build_city(engine)
-    monkeypatch.setattr(publish, "ALLOCATION_CHUNK", 7)  # several statements per plan
+    monkeypatch.setattr(publish, "ALLOCATION_CHUNK", 7)  # several statements, progress steps
     first = plan_and_publish(engine, now=NOW)
     again = plan_and_publish(engine, now=NOW + dt.timedelta(hours=1))
     with session_scope(engine) as s:
