@@ -105,6 +105,11 @@ class ScreenDirectory:
         self.on_reload: Callable[[list[ScreenHead]], None] | None = None
 
     # -- freshness -------------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        """Goes up with every reload of the snapshot (a token, status or playlist changed)."""
+        return self._generation
+
     def needs_refresh(self) -> bool:
         """True when the caller must refresh before answering (cheap; called per request)."""
         age = time.monotonic() - self.checked_at

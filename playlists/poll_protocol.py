@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -37,6 +39,51 @@ HEADER = re.compile(rb"(" + _TOKEN + rb"):[ \t]*([^\r\n]*)\r\n")
 TAKES_PARSER = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 
 
+@dataclass(slots=True)
+class Remembered:
+    """A whole answer to one exact request, and what the metrics and access log need of it."""
+
+    response: bytes
+    status: int
+    screen_id: int | None
+    path: bytes
+    forwarded: bytes  # X-Forwarded-For, for the access log
+
+
+class AnswerMemo:
+    """Whole answers by the exact bytes of the request, for one snapshot generation.
+
+    A screen sends the same bytes on every poll until its playlist changes, and any change of a
+    token, a status or a playlist reloads the snapshot (a new generation), which empties the
+    memo. So a repeated poll is answered without parsing, hashing or looking anything up.
+    """
+
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
+        self.max_bytes = max_bytes
+        self.generation = -1
+        self.entries: dict[bytes, Remembered] = {}
+        self.bytes = 0
+
+    def get(self, request: bytes, generation: int) -> Remembered | None:
+        if generation != self.generation:
+            self.entries, self.bytes, self.generation = {}, 0, generation
+            return None
+        return self.entries.get(request)
+
+    def put(self, request: bytes, remembered: Remembered, generation: int) -> None:
+        if generation != self.generation:
+            return  # the snapshot was reloaded while this answer was made
+        size = len(request) + len(remembered.response)
+        if self.bytes + size > self.max_bytes:
+            self.entries, self.bytes = {}, 0
+        self.entries[request] = remembered
+        self.bytes += size
+
+
+# One memo per app (per worker process); it goes with its app.
+_memos: weakref.WeakKeyDictionary[PlaylistPoll, AnswerMemo] = weakref.WeakKeyDictionary()
+
+
 def find_parts(app: Any) -> tuple[PlaylistPoll | None, ProxyHeadersMiddleware | None]:
     """The app's ``PlaylistPoll``, and the proxy-header middleware wrapped around it if any."""
     proxy = None
@@ -58,6 +105,7 @@ class PollProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.poll, self.proxy = find_parts(self.app)
+        self.memo = None if self.poll is None else _memos.setdefault(self.poll, AnswerMemo())
         self.in_message = False  # the parser holds part of a request
         self.last_answer = 0.0  # loop time of the last answer given here
 
@@ -79,43 +127,61 @@ class PollProtocol(HttpToolsProtocol):
 
     def _answer_here(self, data: bytes) -> bool:
         """Answer ``data`` if it is one whole plain poll that memory can answer; else False."""
-        request = POLL_REQUEST.fullmatch(data)
-        if request is None:
-            return False
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
             return False  # a request before this one is still running: answers keep their order
-        headers = [(name.lower(), value) for name, value in HEADER.findall(request.group(3))]
-        for name, value in headers:
-            if name in TAKES_PARSER or (
-                name == b"connection" and value.strip().lower() != b"keep-alive"
-            ):
+        poll, memo = self.poll, self.memo
+        assert poll is not None and memo is not None
+        directory = poll.directory
+        # Answers are remembered only without per-response headers (uvicorn's date header).
+        generation = -1 if self.server_state.default_headers else directory.generation
+        remembered = memo.get(data, generation)
+        if remembered is not None:
+            if directory.needs_refresh() or directory.seen(remembered.screen_id or 0):
                 return False
-        started = time.perf_counter()
-        assert self.poll is not None
-        try:
-            answer = self.poll.respond(
-                int(request.group(2)), *poll_headers(headers), may_block=False
+            started = time.perf_counter()
+            poll.metrics.playlist_served("304" if remembered.status == 304 else "200")
+            self.transport.write(remembered.response)
+        else:
+            request = POLL_REQUEST.fullmatch(data)
+            if request is None:
+                return False
+            headers = [(name.lower(), value) for name, value in HEADER.findall(request.group(3))]
+            for name, value in headers:
+                if name in TAKES_PARSER or (
+                    name == b"connection" and value.strip().lower() != b"keep-alive"
+                ):
+                    return False
+            started = time.perf_counter()
+            try:
+                answer = poll.respond(
+                    int(request.group(2)), *poll_headers(headers), may_block=False
+                )
+            except Exception:
+                return False  # the ASGI path answers, and logs, the same failure
+            if answer is None:
+                return False
+            head = [STATUS_LINE[answer.status]]
+            for name, value in (*self.server_state.default_headers, *answer.headers):
+                head += [name, b": ", value, b"\r\n"]
+            head += [b"\r\n", answer.body]
+            forwarded = b", ".join(v for n, v in headers if n == b"x-forwarded-for")
+            remembered = Remembered(
+                b"".join(head), answer.status, answer.screen_id, request.group(1), forwarded
             )
-        except Exception:
-            return False  # the ASGI path answers, and logs, the same failure
-        if answer is None:
-            return False
-        head = [STATUS_LINE[answer.status]]
-        for name, value in (*self.server_state.default_headers, *answer.headers):
-            head += [name, b": ", value, b"\r\n"]
-        head += [b"\r\n", answer.body]
-        self.transport.write(b"".join(head))
+            self.transport.write(remembered.response)
+            if answer.status in (200, 304) and generation >= 0:
+                memo.put(data, remembered, generation)
         self._answered()
         elapsed = time.perf_counter() - started
-        self.poll.metrics.observe_request(ROUTE, "GET", answer.status, elapsed)
+        poll.metrics.observe_request(ROUTE, "GET", remembered.status, elapsed)
         if self.log_access:
             scope = {
                 "method": "GET",
-                "path": request.group(1).decode(),
-                "client": self._client(headers),
+                "path": remembered.path.decode(),
+                "client": self._client(remembered.forwarded),
             }
-            access_record(scope, ROUTE, answer.status, elapsed, answer.screen_id)
+            access_record(scope, ROUTE, remembered.status, elapsed, remembered.screen_id)
         return True
 
     def _answered(self) -> None:
@@ -141,12 +207,11 @@ class PollProtocol(HttpToolsProtocol):
         self.timeout_keep_alive_task = None
         super().timeout_keep_alive_handler()
 
-    def _client(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+    def _client(self, forwarded: bytes) -> tuple[str, int] | None:
         """The client as uvicorn's proxy-header middleware would name it."""
         client = self.client
         if self.proxy is None or client is None or client[0] not in self.proxy.trusted_hosts:
             return client
-        forwarded = b", ".join(v for n, v in headers if n == b"x-forwarded-for")
         if not forwarded:
             return client
         trusted = self.proxy.trusted_hosts

@@ -65,7 +65,9 @@ class LiveServer:
 
     def start(self) -> None:
         # refresh_s=0 by default: tests revoke tokens and publish playlists and look at once.
-        app = create_app(self.engine, self.settings, storage=self.storage, refresh_s=self.refresh_s)
+        app = self.app = create_app(
+            self.engine, self.settings, storage=self.storage, refresh_s=self.refresh_s
+        )
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -73,6 +75,8 @@ class LiveServer:
             log_level="warning",
             access_log=False,
             http=POLL_PROTOCOL,  # as ``localcast serve`` runs it
+            server_header=False,
+            date_header=False,
             timeout_graceful_shutdown=1,
             timeout_keep_alive=self.keep_alive_s,
         )

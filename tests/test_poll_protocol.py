@@ -18,8 +18,8 @@ from sqlalchemy import Engine, select
 from playlists.poll import PlaylistPoll
 from playlists.serving import render_body
 from scheduler.db import session_scope
-from scheduler.models import Playlist
-from scheduler.screens import register_screen
+from scheduler.models import Playlist, Screen
+from scheduler.screens import register_screen, revoke_token
 
 
 @pytest.fixture
@@ -155,6 +155,61 @@ def test_what_the_protocol_does_not_answer_goes_through_asgi(
         assert status == 200 and headers.get("connection") == "close"
         assert reader.read() == b""
     assert len(through_asgi) == 7
+
+
+def test_repeated_polls_are_remembered_until_the_snapshot_changes(
+    engine: Engine, city: tuple[LiveServer, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live, screens = city
+    mine, token, etag = screens["Mine"]
+    url = f"/api/v1/screens/{mine}/playlist"
+    answered: list[int] = []
+    original = PlaylistPoll.respond
+
+    def counting(self, screen_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        answered.append(screen_id)
+        return original(self, screen_id, *args, **kwargs)
+
+    monkeypatch.setattr(PlaylistPoll, "respond", counting)
+    poll = _request(url, token, f'If-None-Match: "{etag}"')
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+
+        def send(request: bytes) -> tuple[int, dict[str, str], bytes]:
+            sock.sendall(request)
+            return _read_response(reader)
+
+        def until(status: int) -> tuple[int, dict[str, str], bytes]:
+            deadline = time.monotonic() + 5
+            while (answer := send(poll))[0] != status:
+                assert time.monotonic() < deadline, f"no {status} within 5 s"
+                time.sleep(0.05)
+            return answer
+
+        until(304)
+        directory = live.app.poll.directory
+        directory.flush_seen()
+        with session_scope(engine) as session:
+            session.get(Screen, mine).last_seen_at = None
+        answered.clear()
+        for _ in range(20):
+            assert send(poll)[0] == 304
+        assert len(answered) < 20  # mostly answered from the memo, without looking anything up
+        directory.flush_seen()  # a remembered answer still counts as the screen being seen
+        with session_scope(engine) as session:
+            assert session.get(Screen, mine).last_seen_at is not None
+
+        with session_scope(engine) as session:
+            screen = session.get(Screen, mine)
+            newer = publish_playlist(session, screen, live.storage).playlist.etag
+        _, headers, body = until(200)  # the same bytes, a new playlist: not the old answer
+        assert headers["etag"] == f'"{newer}"'
+        assert json.loads(body)["version"] > 1
+
+        with session_scope(engine) as session:
+            revoke_token(session, mine)
+        _, _, body = until(401)
+        assert json.loads(body)["error"] == "unauthenticated"
 
 
 def test_idle_connections_close_after_the_keep_alive_timeout(
